@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+// RegistrySync: offline-first registration replicas, CRDT-merged, sealed with libsodium.
+import PackageDescription
+
+/// Settings every target of ours shares: Swift 6 mode, imports internal unless said `public`.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "RegistrySync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "regsync", targets: ["regsync"]),
+        .library(name: "RegistryCore", targets: ["RegistryCore"]),
+        .library(name: "RegistryCrypto", targets: ["RegistryCrypto"]),
+        .library(name: "RegistryStorage", targets: ["RegistryStorage"]),
+        .library(name: "RegistryMatching", targets: ["RegistryMatching"]),
+        .library(name: "RegistryReplica", targets: ["RegistryReplica"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .target(name: "RegistryCore", swiftSettings: strict),
+        .target(name: "RegistryCrypto", dependencies: ["CSodium"], swiftSettings: strict),
+        .target(
+            name: "RegistryStorage",
+            dependencies: ["RegistryCore", "RegistryCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(name: "RegistryMatching", dependencies: ["RegistryCore", "RegistryCrypto"], swiftSettings: strict),
+        .target(
+            name: "RegistryReplica",
+            dependencies: ["RegistryCore", "RegistryCrypto", "RegistryStorage", "RegistryMatching"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "regsync",
+            dependencies: ["RegistryReplica", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RegistryTestSupport",
+            dependencies: ["RegistryCore", "RegistryCrypto", "RegistryStorage"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RegistryCoreTests",
+            dependencies: ["RegistryCore", "RegistryTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RegistryCryptoTests",
+            dependencies: ["RegistryCrypto"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RegistryStorageTests",
+            dependencies: ["RegistryStorage", "RegistryTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "RegistryMatchingTests", dependencies: ["RegistryMatching"], swiftSettings: strict),
+        .testTarget(
+            name: "RegistryReplicaTests",
+            dependencies: ["RegistryReplica", "RegistryTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "RegsyncCLITests", dependencies: ["regsync"], swiftSettings: strict),
+    ]
+)

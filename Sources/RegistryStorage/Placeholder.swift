@@ -1,0 +1,1 @@
+// RegistryStorage — placeholder so the package builds; replaced by the module's real files.

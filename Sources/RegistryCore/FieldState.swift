@@ -1,0 +1,133 @@
+/// A `(clock, dot)` pair: the total order last-writer-wins uses (clock first, replica and seq break ties).
+public struct Stamp: Hashable, Comparable, Sendable {
+    public let hlc: HLCTimestamp
+    public let dot: Dot
+
+    public init(hlc: HLCTimestamp, dot: Dot) {
+        self.hlc = hlc
+        self.dot = dot
+    }
+
+    public static func < (lhs: Stamp, rhs: Stamp) -> Bool { (lhs.hlc, lhs.dot) < (rhs.hlc, rhs.dot) }
+}
+
+/// The merge metadata of one field: which writes are live. Values live elsewhere, keyed by dot,
+/// so storage can keep them sealed while merging on metadata alone.
+///
+/// For `mv`, `set` and `log` fields the live entries are every write not in `removed`, whatever order
+/// writes and removals arrive in; for `lww`, the greatest stamp. Both are functions of the *set* of
+/// changes applied, so merge is commutative, associative and idempotent by construction.
+public struct FieldState: Hashable, Sendable {
+    /// Live writes, each with its clock.
+    public private(set) var live: [Dot: HLCTimestamp] = [:]
+    /// Dots superseded or removed (`mv`, `set`). Kept so a late-arriving write stays dead.
+    public private(set) var removed: Set<Dot> = []
+
+    public init() {}
+
+    /// Applies one change's operation. Operations that do not fit `kind` are ignored (validation
+    /// rejects them before they are stored; ignoring keeps merge total and deterministic).
+    public mutating func apply(_ operation: Operation, stamp: Stamp, kind: FieldKind) {
+        guard operation.fits(kind) else { return }
+        switch operation {
+        case .assign(_, let supersedes):
+            if kind == .lww {
+                if let current = winner, current >= stamp { return }
+                live = [stamp.dot: stamp.hlc]
+            } else {
+                remove(supersedes)
+                insert(stamp)
+            }
+        case .add, .append:
+            insert(stamp)
+        case .remove(let observed):
+            remove(observed)
+        }
+    }
+
+    /// The join of two states of the same field.
+    public mutating func merge(_ other: FieldState, kind: FieldKind) {
+        if kind == .lww {
+            if let theirs = other.winner, winner.map({ $0 < theirs }) ?? true { live = other.live }
+            return
+        }
+        removed.formUnion(other.removed)
+        for (dot, hlc) in other.live where !removed.contains(dot) { live[dot] = hlc }
+        for dot in live.keys where removed.contains(dot) { live[dot] = nil }
+    }
+
+    /// The live entries in a deterministic order: by clock, then dot.
+    public var entries: [Stamp] {
+        live.map { Stamp(hlc: $0.value, dot: $0.key) }.sorted()
+    }
+
+    /// The greatest live stamp: the value last-writer-wins shows.
+    public var winner: Stamp? {
+        live.max { Stamp(hlc: $0.value, dot: $0.key) < Stamp(hlc: $1.value, dot: $1.key) }
+            .map { Stamp(hlc: $0.value, dot: $0.key) }
+    }
+
+    private mutating func insert(_ stamp: Stamp) {
+        if !removed.contains(stamp.dot) { live[stamp.dot] = stamp.hlc }
+    }
+
+    private mutating func remove(_ dots: [Dot]) {
+        for dot in dots {
+            removed.insert(dot)
+            live[dot] = nil
+        }
+    }
+}
+
+/// The merge metadata of one record: its fields and, once erased, the tombstone that wins forever.
+public struct RecordState: Hashable, Sendable {
+    public let entity: EntityKind
+    /// The erasure, if any (the smallest stamp among concurrent erasures, so every replica agrees).
+    public private(set) var erasure: Stamp?
+    public private(set) var fields: [FieldID: FieldState] = [:]
+
+    public init(entity: EntityKind) { self.entity = entity }
+
+    public var isErased: Bool { erasure != nil }
+
+    /// Applies one change. Once erased, a record absorbs every later change without effect.
+    public mutating func apply(_ change: Change) {
+        let stamp = Stamp(hlc: change.hlc, dot: change.dot)
+        switch change.effect {
+        case .erase:
+            if erasure.map({ stamp < $0 }) ?? true { erasure = stamp }
+            fields = [:]
+        case .redacted:
+            return
+        case .field(let id, let operation):
+            guard erasure == nil, let spec = Schema.entity(entity)[id] else { return }
+            fields[id, default: FieldState()].apply(operation, stamp: stamp, kind: spec.kind)
+        }
+    }
+
+    public mutating func apply(_ changeSet: ChangeSet) {
+        for change in changeSet.changes { apply(change) }
+    }
+
+    /// The join of two replicas' states of the same record.
+    public mutating func merge(_ other: RecordState) {
+        if let theirs = other.erasure, erasure.map({ theirs < $0 }) ?? true { erasure = theirs }
+        if erasure != nil {
+            fields = [:]
+            return
+        }
+        let schema = Schema.entity(entity)
+        for (id, state) in other.fields {
+            guard let spec = schema[id] else { continue }
+            fields[id, default: FieldState()].merge(state, kind: spec.kind)
+        }
+    }
+
+    /// Identity fields whose live values disagree: a conflict for a person to review.
+    public func conflicts(values: (Dot) -> Value?) -> [FieldSpec] {
+        Schema.entity(entity).fields.filter { spec in
+            guard spec.kind == .mv, let state = fields[spec.id], state.live.count > 1 else { return false }
+            return Set(state.live.keys.map(values)).count > 1
+        }
+    }
+}

@@ -56,7 +56,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RegistryCryptoTests",
-            dependencies: ["RegistryCrypto"],
+            dependencies: ["RegistryCrypto", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(

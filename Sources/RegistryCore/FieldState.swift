@@ -131,3 +131,20 @@ public struct RecordState: Hashable, Sendable {
         }
     }
 }
+
+extension FieldState {
+    /// Restores a stored state. Entries that are also removed are dropped, keeping the invariant.
+    public init(live: [Dot: HLCTimestamp], removed: Set<Dot>) {
+        self.removed = removed
+        self.live = live.filter { !removed.contains($0.key) }
+    }
+}
+
+extension RecordState {
+    /// Restores a stored state; an erased record keeps no fields.
+    public init(entity: EntityKind, erasure: Stamp?, fields: [FieldID: FieldState]) {
+        self.entity = entity
+        self.erasure = erasure
+        self.fields = erasure == nil ? fields : [:]
+    }
+}

@@ -1,0 +1,93 @@
+import RegistryCore
+
+/// Compact, replica-local encoding of ``RecordState`` for the `record.state` column.
+///
+/// Dots refer to replicas by their small local index (table `origin`). Each entry is coded relative
+/// to the previous one: a record made in one transaction costs one byte per field entry.
+struct RecordStateCodec {
+    let indexOf: (ReplicaID) -> Int64
+    let replicaAt: (Int64) throws(StorageError) -> ReplicaID
+
+    func encode(_ state: RecordState) -> [UInt8] {
+        var writer = ByteWriter(capacity: 64)
+        var previous: (origin: Int64, seq: UInt64, hlc: UInt64) = (-1, 0, 0)
+        func stamp(_ dot: Dot, _ hlc: HLCTimestamp) {
+            let origin = indexOf(dot.origin)
+            if origin == previous.origin, dot.seq == previous.seq + 1, hlc.rawValue == previous.hlc {
+                writer.byte(0)
+            } else {
+                writer.byte(1)
+                writer.varint(UInt64(origin))
+                writer.varint(dot.seq)
+                writer.fixed64(hlc.rawValue)
+            }
+            previous = (origin, dot.seq, hlc.rawValue)
+        }
+        writer.byte(state.entity.rawValue)
+        if let erasure = state.erasure {
+            writer.byte(1)
+            stamp(erasure.dot, erasure.hlc)
+            return writer.bytes
+        }
+        writer.byte(0)
+        let fields = state.fields.sorted { $0.key < $1.key }
+        writer.varint(UInt64(fields.count))
+        for (id, field) in fields {
+            writer.varint(UInt64(id.rawValue))
+            let live = field.entries.sorted { $0.dot < $1.dot }
+            writer.varint(UInt64(live.count))
+            for entry in live { stamp(entry.dot, entry.hlc) }
+            writer.varint(UInt64(field.removed.count))
+            for dot in field.removed.sorted() {
+                writer.varint(UInt64(indexOf(dot.origin)))
+                writer.varint(dot.seq)
+            }
+        }
+        return writer.bytes
+    }
+
+    func decode(_ bytes: [UInt8]) throws(StorageError) -> RecordState {
+        do {
+            var reader = ByteReader(bytes)
+            var previous: (origin: Int64, seq: UInt64, hlc: UInt64) = (-1, 0, 0)
+            func stamp() throws(StorageError) -> (Dot, HLCTimestamp) {
+                do {
+                    if try reader.byte() == 1 {
+                        previous = (Int64(try reader.varint()), try reader.varint(), try reader.fixed64())
+                    } else {
+                        previous.seq += 1
+                    }
+                } catch { throw StorageError(.io, "record state: \(error)") }
+                return (Dot(origin: try replicaAt(previous.origin), seq: previous.seq), HLCTimestamp(rawValue: previous.hlc))
+            }
+            guard let entity = EntityKind(rawValue: try reader.byte()) else { throw StorageError(.io, "record state: unknown entity") }
+            if try reader.byte() == 1 {
+                let (dot, hlc) = try stamp()
+                return RecordState(entity: entity, erasure: Stamp(hlc: hlc, dot: dot), fields: [:])
+            }
+            let fieldCount = try reader.count(limit: reader.remaining)
+            var fields: [FieldID: FieldState] = [:]
+            for _ in 0..<fieldCount {
+                let id = FieldID(rawValue: UInt16(truncatingIfNeeded: try reader.varint()))
+                let liveCount = try reader.count(limit: reader.remaining)
+                var live: [Dot: HLCTimestamp] = [:]
+                for _ in 0..<liveCount {
+                    let (dot, hlc) = try stamp()
+                    live[dot] = hlc
+                }
+                let removedCount = try reader.count(limit: reader.remaining)
+                var removed: Set<Dot> = []
+                for _ in 0..<removedCount {
+                    let origin = Int64(try reader.varint())
+                    removed.insert(Dot(origin: try replicaAt(origin), seq: try reader.varint()))
+                }
+                fields[id] = FieldState(live: live, removed: removed)
+            }
+            return RecordState(entity: entity, erasure: nil, fields: fields)
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError(.io, "record state: \(error)")
+        }
+    }
+}

@@ -1,0 +1,632 @@
+public import RegistryCore
+import RegistryCrypto
+import Foundation
+import GRDB
+
+/// A node's local SQLite replica: change log, materialised records, version vector, blind index.
+///
+/// Every write (local edits and batches from peers) runs in one SQLite transaction in WAL mode with
+/// `synchronous = FULL`: a crash leaves the replica as before or after a batch, never between.
+/// Values are sealed before they reach SQLite; the file holds no personal value in the clear.
+public final class ReplicaStore: Sendable {
+    public let identity: ReplicaIdentity
+    public let path: String
+    private let queue: DatabaseQueue
+    private let keys: StorageKeys
+    private let catalogue: StatusCatalogue?
+    private let indexTerms: @Sendable (RecordView) -> [IndexTerm]
+    /// Fields whose change can change index terms; other edits skip recomputing them.
+    private let indexedFields: Set<FieldID>
+    private let maxClockSkewMilliseconds: UInt64
+
+    static let formatName = "regsync-replica"
+    static let formatVersion = 1
+
+    /// Options that are not part of the replica file.
+    public struct Options: Sendable {
+        /// Extracts blind-index terms from a record (name skeletons, document numbers).
+        public var indexTerms: @Sendable (RecordView) -> [IndexTerm]
+        /// Field names the extractor reads.
+        public var indexedFieldNames: [String]
+        public var maxClockSkewMilliseconds: UInt64
+        public init(
+            indexTerms: @escaping @Sendable (RecordView) -> [IndexTerm] = { _ in [] },
+            indexedFieldNames: [String] = [],
+            maxClockSkewMilliseconds: UInt64 = 10 * 60 * 1000
+        ) {
+            self.indexTerms = indexTerms
+            self.indexedFieldNames = indexedFieldNames
+            self.maxClockSkewMilliseconds = maxClockSkewMilliseconds
+        }
+    }
+
+    private init(path: String, queue: DatabaseQueue, identity: ReplicaIdentity, keys: StorageKeys, catalogue: StatusCatalogue?, options: Options) {
+        self.path = path
+        self.queue = queue
+        self.identity = identity
+        self.keys = keys
+        self.catalogue = catalogue
+        indexTerms = options.indexTerms
+        indexedFields = Set(options.indexedFieldNames.compactMap { Schema.registration[$0]?.id })
+        maxClockSkewMilliseconds = options.maxClockSkewMilliseconds
+    }
+
+    /// Creates a new replica file. Refuses to overwrite an existing one.
+    public static func create(
+        at path: String, identity: ReplicaIdentity, keys: StorageKeys, catalogue: StatusCatalogue?, options: Options = Options()
+    ) throws(StorageError) -> ReplicaStore {
+        guard !FileManager.default.fileExists(atPath: path) else { throw StorageError(.alreadyExists, "replica file exists") }
+        let queue = try openQueue(path)
+        try guarded {
+            try migrator.migrate(queue)
+            try queue.write { db in
+                try setMeta(db, "format", Array("\(formatName)/\(formatVersion)".utf8))
+                try setMeta(db, "identity", Array(try JSONEncoder().encode(identity)))
+                try setMeta(db, "key_check", AEAD.seal(Array("regsync key check".utf8), key: keys.dataKey, additionalData: Array("key_check".utf8)))
+                if let catalogue { try setMeta(db, "catalogue", Array(try JSONEncoder().encode(catalogue))) }
+                try db.execute(sql: "INSERT INTO origin(idx, replica, seq) VALUES (1, ?, 0)", arguments: [Data(identity.replicaID.bytes)])
+            }
+        }
+        return ReplicaStore(path: path, queue: queue, identity: identity, keys: keys, catalogue: catalogue, options: options)
+    }
+
+    /// Opens an existing replica, checking it is ours and that the keys fit.
+    public static func open(at path: String, keys: StorageKeys, options: Options = Options()) throws(StorageError) -> ReplicaStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw StorageError(.notFound, "no replica at the given path") }
+        let queue = try openQueue(path)
+        let (identity, catalogue): (ReplicaIdentity, StatusCatalogue?) = try guarded {
+            try queue.read { db in
+                guard try db.tableExists("meta"), let format = try meta(db, "format") else {
+                    throw StorageError(.notAReplica, "no RegistrySync metadata")
+                }
+                let formatText = String(decoding: format, as: UTF8.self)
+                guard formatText.hasPrefix(formatName + "/") else { throw StorageError(.notAReplica, "foreign format") }
+                guard Int(formatText.dropFirst(formatName.count + 1)) ?? .max <= formatVersion else {
+                    throw StorageError(.unsupportedFormat, "replica format \(formatText) is newer than this software")
+                }
+                guard let check = try meta(db, "key_check"),
+                      (try? AEAD.open(check, key: keys.dataKey, additionalData: Array("key_check".utf8))) != nil
+                else { throw StorageError(.wrongKey, "the key does not open this replica") }
+                guard let identityBytes = try meta(db, "identity") else { throw StorageError(.notAReplica, "no identity") }
+                let identity = try JSONDecoder().decode(ReplicaIdentity.self, from: Data(identityBytes))
+                let catalogue = try meta(db, "catalogue").map { try JSONDecoder().decode(StatusCatalogue.self, from: Data($0)) }
+                return (identity, catalogue)
+            }
+        }
+        try guarded { try migrator.migrate(queue) }
+        return ReplicaStore(path: path, queue: queue, identity: identity, keys: keys, catalogue: catalogue, options: options)
+    }
+
+    // MARK: Writes
+
+    /// Commits local edits in one transaction and returns the change sets they became
+    /// (an edit that changes nothing, such as removing an absent element, writes nothing).
+    @discardableResult
+    public func commit(_ edits: [RecordEdit], wallMilliseconds: UInt64) throws(StorageError) -> [ChangeSet] {
+        try write { db, context in
+            var sets: [ChangeSet] = []
+            sets.reserveCapacity(edits.count)
+            for edit in edits {
+                guard let set = try context.mint(edit, wall: wallMilliseconds) else { continue }
+                try context.integrate(set)
+                sets.append(set)
+            }
+            return sets
+        }
+    }
+
+    /// Applies change sets received from a peer in one transaction. Known ones are skipped; a gap,
+    /// an invalid change or a clock too far ahead refuses the whole batch and changes nothing.
+    @discardableResult
+    public func apply(_ sets: [ChangeSet], wallMilliseconds: UInt64) throws(StorageError) -> ApplyOutcome {
+        try write { db, context in
+            var outcome = ApplyOutcome()
+            for set in sets {
+                if context.vector[set.origin] >= set.lastSeq {
+                    outcome.alreadyKnown += 1
+                    continue
+                }
+                guard set.firstSeq == context.vector[set.origin] + 1 else {
+                    throw StorageError(.gap, "origin \(set.origin) expected seq \(context.vector[set.origin] + 1), got \(set.firstSeq)")
+                }
+                do { try set.validate() } catch { throw StorageError(.invalidChange, "change set \(set.dot(at: 0)): \(error)") }
+                do {
+                    try context.clock.receive(set.hlc, wallMilliseconds: wallMilliseconds)
+                } catch {
+                    throw StorageError(.clockSkew, "change set \(set.dot(at: 0)): \(error)")
+                }
+                try context.integrate(set)
+                outcome.applied += 1
+                outcome.changes += set.count
+            }
+            outcome.recordsTouched = context.touchedCount
+            return outcome
+        }
+    }
+
+    private func write<T>(_ body: (Database, WriteContext) throws -> T) throws(StorageError) -> T {
+        try Self.guarded {
+            try queue.write { db in
+                let context = try WriteContext(db: db, store: self)
+                let result = try body(db, context)
+                try context.flush()
+                return result
+            }
+        }
+    }
+
+    // MARK: Reads
+
+    public var versionVector: VersionVector {
+        get throws(StorageError) { try read { db in try Self.loadOrigins(db).vector } }
+    }
+
+    /// The record as people read it, or nil when this replica does not hold it.
+    public func record(_ id: RecordID) throws(StorageError) -> RecordView? {
+        try read { db in
+            let origins = try Self.loadOrigins(db)
+            guard let row = try Row.fetchOne(db, sql: "SELECT entity, state FROM record WHERE id = ?", arguments: [Data(id.bytes)]) else { return nil }
+            return try self.view(db, id: id, stateBytes: row["state"], origins: origins)
+        }
+    }
+
+    /// Records whose blind index holds `term`.
+    public func records(matching term: IndexTerm) throws(StorageError) -> [RecordID] {
+        let blind = Data(BodySealer.blindTerm(term, key: keys.indexKey))
+        return try read { db in
+            try Data.fetchAll(db, sql: "SELECT r.id FROM blind b JOIN record r ON r.rowid = b.record WHERE b.term = ? AND r.erased = 0", arguments: [blind])
+                .compactMap { RecordID(bytes: [UInt8]($0)) }
+        }
+    }
+
+    /// Calls `body` with every live record of `entity`, in id order. Values are opened one record at a time.
+    public func forEachRecord(_ entity: EntityKind = .registration, _ body: (RecordView) throws -> Void) throws(StorageError) {
+        try read { db in
+            let origins = try Self.loadOrigins(db)
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, state FROM record WHERE entity = ? AND erased = 0 ORDER BY id", arguments: [entity.rawValue])
+            while let row = try rows.next() {
+                guard let id = RecordID(bytes: [UInt8](row["id"] as Data)) else { continue }
+                try body(try self.view(db, id: id, stateBytes: row["state"], origins: origins))
+            }
+        }
+    }
+
+    public func summary() throws(StorageError) -> ReplicaSummary {
+        try read { db in
+            var summary = ReplicaSummary()
+            summary.versionVector = try Self.loadOrigins(db).vector
+            for row in try Row.fetchAll(db, sql: "SELECT entity, erased, status, COUNT(*) AS n, SUM(conflicts > 0) AS c FROM record GROUP BY entity, erased, status") {
+                let count: Int = row["n"]
+                let entity = EntityKind(rawValue: row["entity"]).map(\.description) ?? "unknown"
+                if row["erased"] as Int != 0 {
+                    summary.erased += count
+                    continue
+                }
+                summary.records += count
+                summary.byEntity[entity, default: 0] += count
+                if let status: String = row["status"] { summary.byStatus[status, default: 0] += count }
+                summary.recordsWithConflicts += row["c"] as Int? ?? 0
+            }
+            summary.changeSets = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changeset") ?? 0
+            return summary
+        }
+    }
+
+    /// Change sets of `origin` after `seq`, in order, up to about `maxBytes` of encoding: what a peer misses.
+    public func changeSets(from origin: ReplicaID, after seq: UInt64, maxBytes: Int = 1 << 20) throws(StorageError) -> [ChangeSet] {
+        try read { db in
+            let origins = try Self.loadOrigins(db)
+            guard let index = origins.index[origin] else { return [] }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT c.first_seq, c.last_seq, c.hlc, c.body, r.id, r.entity FROM changeset c JOIN record r ON r.rowid = c.record
+                WHERE c.origin = ? AND c.last_seq > ? ORDER BY c.first_seq
+                """, arguments: [index, Int64(bitPattern: seq)])
+            var sets: [ChangeSet] = []
+            var bytes = 0
+            while bytes < maxBytes, let row = try rows.next() {
+                guard let record = RecordID(bytes: [UInt8](row["id"] as Data)), let entity = EntityKind(rawValue: row["entity"]) else { continue }
+                let firstSeq = UInt64(bitPattern: row["first_seq"]), lastSeq = UInt64(bitPattern: row["last_seq"])
+                let header = ChangeSet(origin: origin, firstSeq: firstSeq, hlc: HLCTimestamp(rawValue: UInt64(bitPattern: row["hlc"])), entity: entity, record: record, content: .redacted(count: Int(lastSeq - firstSeq + 1)))
+                let body: Data = row["body"]
+                let content = try BodySealer.open([UInt8](body), header: header, key: keys.dataKey)
+                let set = ChangeSet(origin: origin, firstSeq: firstSeq, hlc: header.hlc, entity: entity, record: record, content: content)
+                sets.append(set)
+                bytes += body.count + 48
+            }
+            return sets
+        }
+    }
+
+    /// A small piece of node configuration kept in the replica (e.g. the central node's URL).
+    public func setting(_ key: String) throws(StorageError) -> String? {
+        try read { db in try Self.meta(db, "setting." + key).map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    public func setSetting(_ key: String, _ value: String?) throws(StorageError) {
+        try Self.guarded {
+            try queue.write { db in
+                if let value { try Self.setMeta(db, "setting." + key, Array(value.utf8)) } else {
+                    try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: ["setting." + key])
+                }
+            }
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
+        try Self.guarded { try queue.read(body) }
+    }
+
+    /// Resolves a stored record state into a view, opening the change sets its live values live in.
+    fileprivate func view(_ db: Database, id: RecordID, stateBytes: Data, origins: Origins) throws -> RecordView {
+        let state = try origins.codec.decode([UInt8](stateBytes))
+        var resolver = ValueResolver(db: db, record: id, entity: state.entity, origins: origins, key: keys.dataKey)
+        var failure: (any Error)?
+        let view = RecordView(id: id, state: state) { dot in
+            do { return try resolver.value(at: dot) } catch {
+                failure = error
+                return nil
+            }
+        }
+        if let failure { throw failure }
+        return view
+    }
+
+    // MARK: Write context
+
+    /// Everything one write transaction needs: origins, vector, clock, and the records it touches.
+    /// Record rows, change-set rows and index entries are written once, at the end (`flush`).
+    fileprivate final class WriteContext {
+        let db: Database
+        let store: ReplicaStore
+        var origins: Origins
+        var clock: HybridLogicalClock
+        var touched: [RecordID: Touched] = [:]
+        var touchOrder: [RecordID] = []
+        var pendingValues: [Dot: Value?] = [:]
+
+        struct Touched {
+            var rowid: Int64?
+            var state: RecordState
+            var oldTerms: [[UInt8]]
+            var sets: [ChangeSet] = []
+            var changedFields: Set<FieldID> = []
+            var isNew: Bool { rowid == nil }
+        }
+
+        var vector: VersionVector { origins.vector }
+        var touchedCount: Int { touched.count }
+
+        init(db: Database, store: ReplicaStore) throws {
+            self.db = db
+            self.store = store
+            origins = try ReplicaStore.loadOrigins(db)
+            let last = try ReplicaStore.meta(db, "hlc").map { bytes in bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } ?? 0
+            clock = HybridLogicalClock(last: HLCTimestamp(rawValue: last), maxSkewMilliseconds: store.maxClockSkewMilliseconds)
+        }
+
+        func load(_ id: RecordID, entity: EntityKind) throws -> Touched {
+            if let existing = touched[id] { return existing }
+            var entry: Touched
+            if let row = try Row.fetchOne(db, cachedSQL: "SELECT rowid, entity, state, terms FROM record WHERE id = ?", arguments: [Data(id.bytes)]) {
+                let state = try origins.codec.decode([UInt8](row["state"] as Data))
+                let terms: Data? = row["terms"]
+                entry = Touched(rowid: row["rowid"], state: state, oldTerms: terms.map(Self.splitTerms) ?? [])
+            } else {
+                entry = Touched(rowid: nil, state: RecordState(entity: entity), oldTerms: [])
+            }
+            guard entry.state.entity == entity else {
+                throw StorageError(.entityMismatch, "record \(id) is a \(entry.state.entity), not a \(entity)")
+            }
+            touched[id] = entry
+            touchOrder.append(id)
+            return entry
+        }
+
+        /// Turns a local edit into a change set against what this replica holds now.
+        func mint(_ edit: RecordEdit, wall: UInt64) throws -> ChangeSet? {
+            let current = try load(edit.record, entity: edit.entity)
+            let me = store.identity.replicaID
+            let seq = origins.vector[me] + 1
+            let hlc = clock.tick(wallMilliseconds: wall)
+            if edit.erase {
+                return ChangeSet(origin: me, firstSeq: seq, hlc: hlc, entity: edit.entity, record: edit.record, content: .erase)
+            }
+            guard !current.state.isErased else { throw StorageError(.notFound, "record \(edit.record) was erased") }
+            let schema = Schema.entity(edit.entity)
+            var changes: [FieldChange] = []
+            for operation in edit.operations {
+                switch operation {
+                case .set(let field, let value):
+                    guard let spec = schema[field] else { throw StorageError(.invalidChange, "unknown field \(field.rawValue)") }
+                    let live = spec.kind == .mv ? current.state.fields[field]?.entries.map(\.dot) ?? [] : []
+                    changes.append(FieldChange(field, .assign(value, supersedes: live)))
+                case .add(let field, let value):
+                    changes.append(FieldChange(field, .add(value)))
+                case .append(let field, let value):
+                    changes.append(FieldChange(field, .append(value)))
+                case .remove(let field, let value):
+                    var observed: [Dot] = []
+                    for entry in current.state.fields[field]?.entries ?? [] where try resolve(entry.dot, record: edit.record, entity: edit.entity) == value {
+                        observed.append(entry.dot)
+                    }
+                    guard !observed.isEmpty else { continue }
+                    changes.append(FieldChange(field, .remove(observed: observed)))
+                }
+            }
+            guard !changes.isEmpty else { return nil }
+            let set = ChangeSet(origin: me, firstSeq: seq, hlc: hlc, entity: edit.entity, record: edit.record, content: .fields(changes))
+            do { try set.validate() } catch { throw StorageError(.invalidChange, "\(error)") }
+            return set
+        }
+
+        /// Applies one change set (already checked) to the touched record and queues its rows.
+        func integrate(_ set: ChangeSet) throws {
+            var entry = try load(set.record, entity: set.entity)
+            origins.ensure(set.origin)
+            let wasErased = entry.state.isErased
+            entry.state.apply(set)
+            if entry.state.isErased {
+                if !wasErased { try redactStored(entry) }
+                entry.sets = entry.sets.map(\.redacted)
+                entry.sets.append(set.content == .erase ? set : set.redacted)
+            } else {
+                entry.sets.append(set)
+                if case .fields(let fields) = set.content {
+                    for (index, field) in fields.enumerated() {
+                        pendingValues[set.dot(at: index)] = .some(field.operation.value)
+                        entry.changedFields.insert(field.field)
+                    }
+                }
+            }
+            touched[set.record] = entry
+            origins.advance(set.origin, to: set.lastSeq)
+        }
+
+        private func redactStored(_ entry: Touched) throws {
+            guard let rowid = entry.rowid else { return }
+            let rows = try Row.fetchAll(db, sql: "SELECT origin, first_seq, last_seq FROM changeset WHERE record = ?", arguments: [rowid])
+            for row in rows {
+                let count = Int(row["last_seq"] as Int64 - row["first_seq"] as Int64 + 1)
+                let body = [BodySealer.redactedTag] + ChangeSetCodec.encodeBody(.redacted(count: count), origin: ReplicaID(high: 0, low: 0))
+                try db.execute(sql: "UPDATE changeset SET body = ? WHERE origin = ? AND first_seq = ?", arguments: [Data(body), row["origin"] as Int64, row["first_seq"] as Int64])
+            }
+            try db.execute(sql: "DELETE FROM blind WHERE record = ? AND term IN (SELECT term FROM blind WHERE record = ?)", arguments: [rowid, rowid])
+        }
+
+        private func resolve(_ dot: Dot, record: RecordID, entity: EntityKind) throws -> Value? {
+            if let pending = pendingValues[dot] { return pending }
+            var resolver = ValueResolver(db: db, record: record, entity: entity, origins: origins, key: store.keys.dataKey)
+            return try resolver.value(at: dot)
+        }
+
+        /// Writes every touched record, its change sets and its index entries; then the vector and clock.
+        func flush() throws {
+            for id in touchOrder {
+                guard let entry = touched[id] else { continue }
+                try write(id, entry)
+            }
+            for (origin, seq) in origins.dirty {
+                try db.execute(sql: "INSERT INTO origin(idx, replica, seq) VALUES (?, ?, ?) ON CONFLICT(idx) DO UPDATE SET seq = excluded.seq",
+                               arguments: [origins.index[origin]!, Data(origin.bytes), Int64(bitPattern: seq)])
+            }
+            let raw = clock.last.rawValue
+            try ReplicaStore.setMeta(db, "hlc", (0..<8).map { UInt8(truncatingIfNeeded: raw >> (56 - 8 * $0)) })
+        }
+
+        private func write(_ id: RecordID, _ entry: Touched) throws {
+            let state = entry.state
+            var status: String?
+            var conflicts = 0
+            var terms = entry.oldTerms
+            if !state.isErased {
+                let needsView = entry.isNew || !entry.changedFields.isDisjoint(with: store.indexedFields.union(Self.viewFields(state)))
+                if needsView {
+                    var resolver = ValueResolver(db: db, record: id, entity: state.entity, origins: origins, key: store.keys.dataKey)
+                    var failure: (any Error)?
+                    let view = RecordView(id: id, state: state) { dot in
+                        if let pending = self.pendingValues[dot] { return pending }
+                        do { return try resolver.value(at: dot) } catch { failure = error; return nil }
+                    }
+                    if let failure { throw failure }
+                    conflicts = view.conflicts.count
+                    if state.entity == .registration, let catalogue = store.catalogue {
+                        status = catalogue.currentStatus(of: view.statusEvents).code
+                    }
+                    if entry.isNew || !entry.changedFields.isDisjoint(with: store.indexedFields) {
+                        terms = Array(Set(store.indexTerms(view).map { BodySealer.blindTerm($0, key: store.keys.indexKey) })).sorted { $0.lexicographicallyPrecedes($1) }
+                    }
+                } else if let row = try Row.fetchOne(db, cachedSQL: "SELECT status, conflicts FROM record WHERE rowid = ?", arguments: [entry.rowid]) {
+                    status = row["status"]
+                    conflicts = row["conflicts"]
+                }
+            } else {
+                terms = []
+            }
+            let stateBytes = Data(origins.codec.encode(state))
+            let termBytes = terms.isEmpty ? nil : Data(terms.joined())
+            let rowid: Int64
+            if let existing = entry.rowid {
+                rowid = existing
+                try db.cachedStatement(sql: "UPDATE record SET state = ?, status = ?, conflicts = ?, erased = ?, terms = ? WHERE rowid = ?")
+                    .execute(arguments: [stateBytes, status, conflicts, state.isErased, termBytes, rowid])
+            } else {
+                try db.cachedStatement(sql: "INSERT INTO record(id, entity, state, status, conflicts, erased, terms) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: [Data(id.bytes), state.entity.rawValue, stateBytes, status, conflicts, state.isErased, termBytes])
+                rowid = db.lastInsertedRowID
+            }
+            let insertSet = try db.cachedStatement(sql: "INSERT INTO changeset(origin, first_seq, last_seq, record, hlc, body) VALUES (?, ?, ?, ?, ?, ?)")
+            for set in entry.sets {
+                try insertSet.execute(arguments: [
+                    origins.index[set.origin]!, Int64(bitPattern: set.firstSeq), Int64(bitPattern: set.lastSeq), rowid,
+                    Int64(bitPattern: set.hlc.rawValue), Data(BodySealer.seal(set, key: store.keys.dataKey)),
+                ])
+            }
+            let old = Set(entry.oldTerms), new = Set(terms)
+            let deleteTerm = try db.cachedStatement(sql: "DELETE FROM blind WHERE term = ? AND record = ?")
+            for term in old.subtracting(new) { try deleteTerm.execute(arguments: [Data(term), rowid]) }
+            let insertTerm = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blind(term, record) VALUES (?, ?)")
+            for term in new.subtracting(old) { try insertTerm.execute(arguments: [Data(term), rowid]) }
+        }
+
+        static func splitTerms(_ data: Data) -> [[UInt8]] {
+            let bytes = [UInt8](data)
+            return stride(from: 0, to: bytes.count - 7, by: 8).map { Array(bytes[$0..<$0 + 8]) }
+        }
+
+        /// Fields whose change alters status or conflicts.
+        static func viewFields(_ state: RecordState) -> Set<FieldID> {
+            Set(Schema.entity(state.entity).fields.filter { $0.kind == .mv || $0.name == "status_events" }.map(\.id))
+        }
+    }
+
+    // MARK: SQLite plumbing
+
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+                -- Replicas known here, by a small local index; seq is the version vector entry.
+                CREATE TABLE origin(idx INTEGER PRIMARY KEY, replica BLOB NOT NULL UNIQUE, seq INTEGER NOT NULL);
+                -- The change log: one row per change set, body sealed.
+                CREATE TABLE changeset(
+                    origin INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+                    record INTEGER NOT NULL, hlc INTEGER NOT NULL, body BLOB NOT NULL,
+                    PRIMARY KEY(origin, first_seq)) WITHOUT ROWID;
+                CREATE INDEX changeset_by_record ON changeset(record);
+                -- Materialised records: merge metadata, status and counts in the clear, values stay sealed in the log.
+                CREATE TABLE record(
+                    rowid INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, entity INTEGER NOT NULL,
+                    status TEXT, conflicts INTEGER NOT NULL, erased INTEGER NOT NULL, state BLOB NOT NULL, terms BLOB);
+                CREATE INDEX record_by_status ON record(entity, status) WHERE erased = 0;
+                -- Keyed blind index for exact lookups.
+                CREATE TABLE blind(term BLOB NOT NULL, record INTEGER NOT NULL, PRIMARY KEY(term, record)) WITHOUT ROWID;
+                -- What was received but must not be applied (revoked sender, rejected batch): kept for a person.
+                CREATE TABLE quarantine(
+                    id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, source TEXT NOT NULL,
+                    reason TEXT NOT NULL, payload BLOB NOT NULL);
+                """)
+        }
+        return migrator
+    }()
+
+    static func openQueue(_ path: String) throws(StorageError) -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536")
+        }
+        return try guarded { try DatabaseQueue(path: path, configuration: configuration) }
+    }
+
+    static func meta(_ db: Database, _ key: String) throws -> [UInt8]? {
+        try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]).map { [UInt8]($0) }
+    }
+
+    static func setMeta(_ db: Database, _ key: String, _ value: [UInt8]) throws {
+        try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, Data(value)])
+    }
+
+    static func loadOrigins(_ db: Database) throws -> Origins {
+        var origins = Origins()
+        for row in try Row.fetchAll(db, sql: "SELECT idx, replica, seq FROM origin") {
+            guard let replica = ReplicaID(bytes: [UInt8](row["replica"] as Data)) else { continue }
+            origins.load(index: row["idx"], replica: replica, seq: UInt64(bitPattern: row["seq"]))
+        }
+        return origins
+    }
+
+    /// Runs SQLite work and turns every failure into a ``StorageError`` (C codes never leak out).
+    static func guarded<T>(_ body: () throws -> T) throws(StorageError) -> T {
+        do {
+            return try body()
+        } catch let error as StorageError {
+            throw error
+        } catch let error as DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_FULL: throw StorageError(.diskFull, "the disk is full; the transaction was rolled back")
+            case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN:
+                throw StorageError(.readOnly, "the replica cannot be written: \(error.resultCode)")
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT: throw StorageError(.notAReplica, "not a SQLite replica or corrupted")
+            default: throw StorageError(.io, "SQLite \(error.resultCode)")
+            }
+        } catch {
+            throw StorageError(.io, "\(type(of: error))")
+        }
+    }
+}
+
+/// Replica ids by local index, with the version vector.
+struct Origins {
+    private(set) var index: [ReplicaID: Int64] = [:]
+    private(set) var replicas: [Int64: ReplicaID] = [:]
+    private(set) var vector = VersionVector()
+    private(set) var dirty: [ReplicaID: UInt64] = [:]
+
+    mutating func load(index idx: Int64, replica: ReplicaID, seq: UInt64) {
+        index[replica] = idx
+        replicas[idx] = replica
+        vector.advance(replica, to: seq)
+    }
+
+    mutating func ensure(_ replica: ReplicaID) {
+        guard index[replica] == nil else { return }
+        let next = (replicas.keys.max() ?? 0) + 1
+        index[replica] = next
+        replicas[next] = replica
+        dirty[replica] = vector[replica]
+    }
+
+    mutating func advance(_ replica: ReplicaID, to seq: UInt64) {
+        vector.advance(replica, to: seq)
+        dirty[replica] = vector[replica]
+    }
+
+    var codec: RecordStateCodec {
+        let index = self.index, replicas = self.replicas
+        return RecordStateCodec(
+            indexOf: { index[$0] ?? 0 },
+            replicaAt: { (idx: Int64) throws(StorageError) -> ReplicaID in
+                guard let replica = replicas[idx] else { throw StorageError(.io, "record state names unknown origin \(idx)") }
+                return replica
+            })
+    }
+}
+
+/// Finds and opens the change set that wrote a dot, caching opened bodies for the record.
+struct ValueResolver {
+    let db: Database
+    let record: RecordID
+    let entity: EntityKind
+    let origins: Origins
+    let key: SymmetricKey
+    private var opened: [Dot: [FieldChange]] = [:]
+
+    init(db: Database, record: RecordID, entity: EntityKind, origins: Origins, key: SymmetricKey) {
+        self.db = db
+        self.record = record
+        self.entity = entity
+        self.origins = origins
+        self.key = key
+    }
+
+    mutating func value(at dot: Dot) throws -> Value? {
+        guard let index = origins.index[dot.origin] else { return nil }
+        if let (first, fields) = opened.first(where: { $0.key.origin == dot.origin && $0.key.seq <= dot.seq && dot.seq < $0.key.seq + UInt64($0.value.count) }) {
+            return fields[Int(dot.seq - first.seq)].operation.value
+        }
+        guard let row = try Row.fetchOne(db, cachedSQL: "SELECT first_seq, last_seq, hlc, body FROM changeset WHERE origin = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1",
+                                         arguments: [index, Int64(bitPattern: dot.seq)]) else { return nil }
+        let firstSeq = UInt64(bitPattern: row["first_seq"]), lastSeq = UInt64(bitPattern: row["last_seq"])
+        guard dot.seq <= lastSeq else { return nil }
+        let header = ChangeSet(origin: dot.origin, firstSeq: firstSeq, hlc: HLCTimestamp(rawValue: UInt64(bitPattern: row["hlc"])), entity: entity, record: record, content: .redacted(count: Int(lastSeq - firstSeq + 1)))
+        guard case .fields(let fields) = try BodySealer.open([UInt8](row["body"] as Data), header: header, key: key) else { return nil }
+        opened[Dot(origin: dot.origin, seq: firstSeq)] = fields
+        return fields[Int(dot.seq - firstSeq)].operation.value
+    }
+}
+
+extension Row {
+    static func fetchOne(_ db: Database, cachedSQL sql: String, arguments: StatementArguments) throws -> Row? {
+        try Row.fetchOne(try db.cachedStatement(sql: sql), arguments: arguments)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import RegistryCore
+import RegistryCrypto
+import RegistryStorage
+import RegistryTestSupport
+import Testing
+
+@Suite("Replica store")
+final class ReplicaStoreTests {
+    let wall: UInt64 = 1_732_000_000_000
+    var rng = SeededRandom(seed: 42)
+
+    func newID() -> RecordID { RecordID.v7(unixMilliseconds: wall, using: &rng) }
+
+    @Test("a registration is stored, read back, found by blind index, and counted")
+    func registerAndRead() throws {
+        let dir = TemporaryDirectory()
+        let store = try Build.store(in: dir)
+        let id = newID()
+        let sets = try store.commit([Build.registration(id, ["given_name": "Oksana", "family_name": "Kovalenko", "birth_date": "1984-07-02"])], wallMilliseconds: wall)
+        #expect(sets.count == 1 && sets[0].count == 3 && sets[0].firstSeq == 1)
+        let view = try #require(try store.record(id))
+        #expect(view.text("given_name") == "Oksana")
+        #expect(view.text("birth_date") == "1984-07-02")
+        #expect(try store.records(matching: IndexTerm(kind: "family", text: "kovalenko")) == [id])
+        #expect(try store.records(matching: IndexTerm(kind: "family", text: "shevchenko")).isEmpty)
+        let summary = try store.summary()
+        #expect(summary.records == 1 && summary.byStatus == ["reported": 1])
+        #expect(try store.versionVector[store.identity.replicaID] == 3)
+    }
+
+    @Test("no personal value is readable anywhere in the replica's files")
+    func noPlaintextOnDisk() throws {
+        let dir = TemporaryDirectory()
+        let store = try Build.store(in: dir)
+        let secrets = ["Volodymyrivna", "Zaporizhzhia", "FE1234567", "Шевченко", "Hrytsenko"]
+        let id = newID()
+        try store.commit([Build.registration(id, ["patronymic": secrets[0], "birth_place": secrets[1], "family_name": secrets[4]])], wallMilliseconds: wall)
+        try store.commit([RecordEdit(record: id, operations: [
+            .add(Build.field("documents"), .object(["type": "PASSPORT", "number": secrets[2]])),
+            .add(Build.field("aliases"), .text(secrets[3])),
+        ])], wallMilliseconds: wall + 1)
+        #expect(try store.record(id)?.text("patronymic") == secrets[0])
+        let bytes = dir.allBytes()
+        #expect(bytes.count > 10_000)
+        for secret in secrets {
+            #expect(!bytes.contains(bytes: Array(secret.utf8)), "plaintext found on disk")
+            #expect(!bytes.contains(bytes: Array(secret.lowercased().utf8)), "lower-cased plaintext found on disk")
+        }
+        // The check itself can fail: an unsealed meta value is found.
+        try store.setSetting("probe", "PlaintextProbe")
+        #expect(dir.allBytes().contains(bytes: Array("PlaintextProbe".utf8)))
+    }
+
+    @Test("opening with the wrong key, a foreign database or a non-SQLite file gives a typed error")
+    func openErrors() throws {
+        let dir = TemporaryDirectory()
+        let keys = StorageKeys(master: .generate())
+        _ = try Build.store(in: dir, keys: keys)
+        #expect(throws: StorageError(.wrongKey, "the key does not open this replica")) {
+            try ReplicaStore.open(at: dir.file("replica.sqlite"), keys: StorageKeys(master: .generate()))
+        }
+        #expect(try ReplicaStore.open(at: dir.file("replica.sqlite"), keys: keys).identity.state == "NL")
+        #expect(throws: StorageError.self) { try Build.store(in: dir, keys: keys) }  // refuses to overwrite
+
+        let foreign = dir.file("foreign.sqlite")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["python3", "-c", "import sqlite3; c=sqlite3.connect('\(foreign)'); c.execute('create table t(x)'); c.commit()"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(expectCode(.notAReplica) { try ReplicaStore.open(at: foreign, keys: keys) })
+
+        let junk = dir.file("junk.sqlite")
+        _ = FileManager.default.createFile(atPath: junk, contents: Data(repeating: 0x42, count: 8192))
+        #expect(expectCode(.notAReplica) { try ReplicaStore.open(at: junk, keys: keys) })
+        #expect(expectCode(.notFound) { try ReplicaStore.open(at: dir.file("missing.sqlite"), keys: keys) })
+    }
+
+    @Test("a tampered change-set body is detected when read")
+    func tamperDetected() throws {
+        let dir = TemporaryDirectory()
+        let store = try Build.store(in: dir)
+        let id = newID()
+        try store.commit([Build.registration(id, ["given_name": "Taras"])], wallMilliseconds: wall)
+        let path = dir.file("replica.sqlite")
+        let flip = Process()
+        flip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        flip.arguments = ["python3", "-c", """
+            import sqlite3; c=sqlite3.connect('\(path)'); b=bytearray(c.execute('select body from changeset').fetchone()[0]); b[-1]^=1
+            c.execute('update changeset set body=?', (bytes(b),)); c.commit()
+            """]
+        try flip.run()
+        flip.waitUntilExit()
+        #expect(flip.terminationStatus == 0)
+        #expect(expectCode(.tampered) { try store.record(id) })
+    }
+
+    @Test("change sets applied at a peer give the same records; re-sent batches are no-ops")
+    func applyAtPeer() throws {
+        let dir = TemporaryDirectory()
+        let site = try Build.store(in: dir, name: "site.sqlite")
+        let central = try Build.store(in: dir, name: "central.sqlite", role: .central)
+        let ids = (0..<20).map { _ in newID() }
+        let sets = try site.commit(ids.enumerated().map { Build.registration($1, ["given_name": "Name\($0)", "family_name": "Family\($0 % 3)"]) }, wallMilliseconds: wall)
+        let outcome = try central.apply(sets, wallMilliseconds: wall)
+        #expect(outcome.applied == 20 && outcome.changes == 40 && outcome.alreadyKnown == 0)
+        let again = try central.apply(sets, wallMilliseconds: wall)
+        #expect(again.applied == 0 && again.alreadyKnown == 20)
+        for id in ids { #expect(try central.record(id) == site.record(id)) }
+        #expect(try central.versionVector[site.identity.replicaID] == 40)
+        #expect(try central.records(matching: IndexTerm(kind: "family", text: "family1")).count == 7)
+        // What the central node would send back: exactly the site's change sets.
+        #expect(try central.changeSets(from: site.identity.replicaID, after: 0) == sets)
+        #expect(try central.changeSets(from: site.identity.replicaID, after: 38).count == 1)
+    }
+
+    @Test("a batch with a gap, an invalid change or a clock far ahead is refused whole")
+    func refusedBatches() throws {
+        let dir = TemporaryDirectory()
+        let site = try Build.store(in: dir, name: "site.sqlite")
+        let central = try Build.store(in: dir, name: "central.sqlite", role: .central)
+        let sets = try site.commit((0..<3).map { Build.registration(newID(), ["given_name": "N\($0)"]) }, wallMilliseconds: wall)
+        #expect(expectCode(.gap) { try central.apply([sets[0], sets[2]], wallMilliseconds: wall) })
+        #expect(try central.summary().records == 0, "the valid first set must not be applied either")
+        let bad = ChangeSet(origin: sets[1].origin, firstSeq: sets[1].firstSeq, hlc: sets[1].hlc, entity: .registration, record: sets[1].record,
+                            content: .fields([FieldChange(Build.field("documents"), .append(.text("x")))]))
+        #expect(expectCode(.invalidChange) { try central.apply([sets[0], bad], wallMilliseconds: wall) })
+        #expect(try central.summary().records == 0)
+        #expect(expectCode(.clockSkew) { try central.apply(sets, wallMilliseconds: wall - 3_600_000) })
+        #expect(try central.summary().records == 0)
+        #expect(try central.apply(sets, wallMilliseconds: wall).applied == 3)
+    }
+
+    @Test("erasure wipes values from disk and a late edit from a peer does not resurrect the record")
+    func erasure() throws {
+        let dir = TemporaryDirectory()
+        let a = try Build.store(in: dir, name: "a.sqlite")
+        let b = try Build.store(in: dir, name: "b.sqlite")
+        let id = newID()
+        let created = try a.commit([Build.registration(id, ["family_name": "Bondarenko", "given_name": "Iryna"])], wallMilliseconds: wall)
+        try b.apply(created, wallMilliseconds: wall)
+        let late = try b.commit([Build.registration(id, ["given_name": "Irina"])], wallMilliseconds: wall + 5)
+        let erased = try a.commit([.erasure(of: id)], wallMilliseconds: wall + 1)
+        try a.apply(late, wallMilliseconds: wall + 10)
+        try b.apply(erased, wallMilliseconds: wall + 10)
+        for store in [a, b] {
+            let view = try #require(try store.record(id))
+            #expect(view.isErased && view.fields.isEmpty)
+            #expect(try store.records(matching: IndexTerm(kind: "family", text: "bondarenko")).isEmpty)
+            #expect(try store.summary().erased == 1)
+        }
+        // The dots survive (sync stays gap-free) but carry nothing.
+        #expect(try a.changeSets(from: a.identity.replicaID, after: 0).map(\.count) == [2, 1])
+        #expect(try a.changeSets(from: b.identity.replicaID, after: 0).first?.content == .redacted(count: 1))
+        for secret in ["Bondarenko", "Iryna", "Irina"] {
+            #expect(!dir.allBytes().contains(bytes: Array(secret.utf8)))
+        }
+    }
+
+    @Test("stores agree with the in-memory reference model under random edits and exchange")
+    func agreesWithModel() throws {
+        let seed = SeededRandom.seedFromEnvironment(default: 9_001)
+        print("agreesWithModel seed \(seed) (replay with REGSYNC_SEED=\(seed))")
+        var rng = SeededRandom(seed: seed)
+        let dir = TemporaryDirectory()
+        let stores = try (0..<3).map { try Build.store(in: dir, name: "r\($0).sqlite") }
+        var model = InMemoryReplica(id: ReplicaID(high: 0, low: 99))
+        let records = (0..<4).map { _ in RecordID.v7(unixMilliseconds: wall, using: &rng) }
+        let given = Build.field("given_name"), docs = Build.field("documents"), events = Build.field("status_events")
+        for step in 0..<120 {
+            let store = stores[Int(rng.next() % 3)]
+            let record = records[Int(rng.next() % 4)]
+            let edit: RecordEdit
+            switch rng.next() % 10 {
+            case 0: edit = .erasure(of: record)
+            case 1, 2: edit = RecordEdit(record: record, operations: [.add(docs, .text("DOC\(rng.next() % 3)"))])
+            case 3: edit = RecordEdit(record: record, operations: [.remove(docs, .text("DOC\(rng.next() % 3)"))])
+            case 4: edit = RecordEdit(record: record, operations: [.append(events, .object(["status": "pending", "date": "2025-01-0\(1 + rng.next() % 9)"]))])
+            default: edit = RecordEdit(record: record, operations: [.set(given, .text(["Petro", "Petr", "Петро"][Int(rng.next() % 3)]))])
+            }
+            let result = Result { () throws(StorageError) in try store.commit([edit], wallMilliseconds: wall + UInt64(step)) }
+            switch result {
+            case .success(let sets): for set in sets { model.receive(set) }
+            case .failure(let error) where error.code == .notFound: continue  // editing an erased record: refused
+            case .failure(let error): throw error
+            }
+            if rng.next() % 4 == 0 { try exchange(stores) }
+        }
+        try exchange(stores)
+        let vector = try stores[0].versionVector
+        for store in stores {
+            #expect(try store.versionVector == vector, "seed \(seed)")
+            for record in records {
+                #expect(try store.record(record) == model.view(record), "seed \(seed) record \(record)")
+            }
+        }
+    }
+
+    /// Full pairwise exchange of what each store misses, as sync will do it.
+    func exchange(_ stores: [ReplicaStore]) throws {
+        for _ in 0..<2 {
+            for source in stores {
+                for target in stores where target !== source {
+                    let known = try target.versionVector
+                    for origin in try source.versionVector.counters.keys {
+                        let missing = try source.changeSets(from: origin, after: known[origin])
+                        try target.apply(missing, wallMilliseconds: wall + 1_000)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// True when `body` throws a ``StorageError`` with `code`.
+func expectCode<T>(_ code: StorageError.Code, _ body: () throws -> T) -> Bool {
+    do {
+        _ = try body()
+        return false
+    } catch let error as StorageError {
+        return error.code == code
+    } catch {
+        return false
+    }
+}

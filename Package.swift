@@ -37,6 +37,7 @@ let package = Package(
         .target(
             name: "RegistryReplica",
             dependencies: ["RegistryCore", "RegistryCrypto", "RegistryStorage", "RegistryMatching"],
+            resources: [.copy("Catalogues")],
             swiftSettings: strict
         ),
         .executableTarget(

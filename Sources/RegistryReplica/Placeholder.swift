@@ -1,1 +1,0 @@
-// RegistryReplica — placeholder so the package builds; replaced by the module's real files.

@@ -76,9 +76,10 @@ struct PassphraseSealedFileTests {
     @Test func costPresetsAndBounds() throws {
         #expect(PassphraseSealedFile.Cost.testing.opsLimit == 1)
         #expect(PassphraseSealedFile.Cost.testing.memLimit == 8192)
-        #expect(PassphraseSealedFile.Cost.interactive.memLimit == 64 << 20)
-        #expect(PassphraseSealedFile.Cost.moderate.memLimit == 256 << 20)
-        #expect(PassphraseSealedFile.Cost.sensitive.memLimit == 1 << 30)
+        #expect(PassphraseSealedFile.Cost.interactive == (try PassphraseSealedFile.Cost(opsLimit: 2, memLimit: 64 << 20)))
+        #expect(PassphraseSealedFile.Cost.moderate == (try PassphraseSealedFile.Cost(opsLimit: 3, memLimit: 256 << 20)))
+        #expect(PassphraseSealedFile.Cost.sensitive == (try PassphraseSealedFile.Cost(opsLimit: 4, memLimit: 1 << 30)))
+        #expect(try PassphraseSealedFile.Cost(opsLimit: 16, memLimit: 1 << 30).opsLimit == 16)
         #expect(try PassphraseSealedFile.Cost(opsLimit: 3, memLimit: 1 << 20).opsLimit == 3)
         for (ops, mem) in [(0, 8192), (1, 8191), (17, 8192), (1, (1 << 30) + 1)] as [(UInt64, UInt64)] {
             let error = #expect(throws: CryptoError.self) {

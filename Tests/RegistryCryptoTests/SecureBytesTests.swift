@@ -26,7 +26,8 @@ struct SecureBytesTests {
         #expect(SecureBytes(count: 5).unprotectedArray == [0, 0, 0, 0, 0])
         #expect(SecureBytes(count: 0).count == 0)
         #expect(SecureBytes([1, 2, 3]).count == 3)
-        #expect(SecureBytes(1...4).unprotectedArray == [1, 2, 3, 4])
+        #expect(SecureBytes(1...4).unprotectedArray == [1, 2, 3, 4])  // not contiguous
+        #expect(SecureBytes("pass".utf8) == SecureBytes(Array("pass".utf8)))  // contiguous
         let random = SecureBytes.random(count: 32)
         #expect(random.count == 32)
         #expect(random != SecureBytes.random(count: 32))
@@ -86,5 +87,25 @@ struct SecureBytesTests {
         #expect(error == CryptoError(.wrongPassphrase, context: "PassphraseSealedFile.open"))
         #expect(error != CryptoError(.malformedInput, context: "PassphraseSealedFile.open"))
         #expect(CryptoError.Code.allCases.count == 8)
+    }
+
+    @Test func keysAreUsableFromConcurrentTasks() async throws {
+        let key = SymmetricKey.generate()
+        let hasher = KeyedHasher(key: key)
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<16 {
+                group.addTask {
+                    let message = [UInt8](repeating: UInt8(i), count: 100 * i)
+                    let sealed = AEAD.seal(message, key: key, additionalData: [UInt8(i)])
+                    var mine = hasher  // each task forks the shared hasher
+                    mine.update(message)
+                    let opened = try? AEAD.open(sealed, key: key, additionalData: [UInt8(i)])
+                    return opened == message && mine.finalize() == KeyedHash.hash(message, key: key)
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 16 && results.allSatisfy { $0 })
+        #expect(hasher.finalize() == KeyedHash.hash([], key: key))
     }
 }

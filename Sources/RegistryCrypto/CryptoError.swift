@@ -45,6 +45,7 @@ public struct CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
         self.context = context
     }
 
+    /// `CryptoError.<code>(<context>)`.
     public var description: String {
         "CryptoError.\(code.rawValue)(\(context))"
     }

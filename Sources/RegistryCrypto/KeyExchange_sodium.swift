@@ -23,7 +23,7 @@ public struct KeyExchangeKey: Sendable {
 
     /// A fresh random key pair.
     public static func generate() -> KeyExchangeKey {
-        try! KeyExchangeKey(seed: .random(count: seedByteCount))
+        KeyExchangeKey(validSeed: .random(count: seedByteCount))
     }
 
     /// Re-creates the key pair from its seed (`crypto_kx_seed_keypair`).
@@ -32,6 +32,11 @@ public struct KeyExchangeKey: Sendable {
         guard seed.count == Self.seedByteCount else {
             throw CryptoError(.invalidKeyLength, context: "KeyExchangeKey: seed must be 32 bytes")
         }
+        self.init(validSeed: seed)
+    }
+
+    /// `seed` is known to be 32 bytes.
+    private init(validSeed seed: SecureBytes) {
         Sodium.ensureInitialised()
         var publicBytes = [UInt8](repeating: 0, count: crypto_kx_publickeybytes())
         let secret = SecureBytes(count: crypto_kx_secretkeybytes()) { (sk: UnsafeMutableRawBufferPointer) in
@@ -116,11 +121,14 @@ public struct KeyExchangePublicKey: Sendable, Hashable, Codable, HexCodablePubli
         self.rawRepresentation = rawRepresentation
     }
 
+    /// Encodes as one lowercase hex string.
     public func encode(to encoder: any Encoder) throws { try encodeHex(to: encoder) }
+    /// Decodes a hex string of 32 bytes; anything else is `DecodingError.dataCorrupted`.
     public init(from decoder: any Decoder) throws { self = try Self.decodeHex(from: decoder) }
 }
 
 extension KeyExchangePublicKey: CustomStringConvertible {
+    /// `KeyExchangePublicKey(<hex>)`: public, so shown.
     public var description: String { "KeyExchangePublicKey(\(Hex.encode(rawRepresentation)))" }
 }
 
@@ -132,6 +140,7 @@ public struct SessionKeys: Sendable {
     /// Seals what this side sends (equals the peer's `receive`).
     public let transmit: SymmetricKey
 
+    /// Pairs two keys (normally made by ``KeyExchangeKey``; public for tests and transports).
     public init(receive: SymmetricKey, transmit: SymmetricKey) {
         self.receive = receive
         self.transmit = transmit

@@ -16,10 +16,13 @@ public struct SecureBytes: Sendable, Equatable, CustomStringConvertible {
 
     /// Copies `bytes` into zeroed-on-release storage.
     public init(_ bytes: some Sequence<UInt8>) {
-        let array = Array(bytes)
-        storage = Storage(count: array.count)
-        array.withUnsafeBytes { source in
-            storage.buffer.copyMemory(from: source)
+        if let copied = bytes.withContiguousStorageIfAvailable({ Storage(copying: UnsafeRawBufferPointer($0)) }) {
+            storage = copied
+        } else {
+            // A sequence without contiguous storage: gather it, copy it, wipe the temporary.
+            var array = Array(bytes)
+            storage = array.withUnsafeBytes { Storage(copying: $0) }
+            array.withUnsafeMutableBytes { Sodium.zero($0) }
         }
     }
 
@@ -115,10 +118,13 @@ extension SecureBytes {
             buffer = UnsafeMutableRawBufferPointer(start: raw, count: count)
         }
 
+        convenience init(copying source: UnsafeRawBufferPointer) {
+            self.init(count: source.count)
+            if source.count > 0 { buffer.copyMemory(from: source) }
+        }
+
         func copy() -> Storage {
-            let new = Storage(count: buffer.count)
-            new.buffer.copyMemory(from: UnsafeRawBufferPointer(buffer))
-            return new
+            Storage(copying: UnsafeRawBufferPointer(buffer))
         }
 
         deinit {

@@ -21,8 +21,7 @@ public struct SigningKey: Sendable {
 
     /// A fresh random key.
     public static func generate() -> SigningKey {
-        // A random seed of the right length cannot fail.
-        try! SigningKey(seed: .random(count: seedByteCount))
+        SigningKey(validSeed: .random(count: seedByteCount))
     }
 
     /// Re-creates the key pair from its seed (`crypto_sign_seed_keypair`).
@@ -31,6 +30,11 @@ public struct SigningKey: Sendable {
         guard seed.count == Self.seedByteCount else {
             throw CryptoError(.invalidKeyLength, context: "SigningKey: seed must be 32 bytes")
         }
+        self.init(validSeed: seed)
+    }
+
+    /// `seed` is known to be 32 bytes.
+    private init(validSeed seed: SecureBytes) {
         Sodium.ensureInitialised()
         var publicBytes = [UInt8](repeating: 0, count: crypto_sign_publickeybytes())
         let secret = SecureBytes(count: crypto_sign_secretkeybytes()) { (sk: UnsafeMutableRawBufferPointer) in
@@ -111,10 +115,13 @@ public struct SigningPublicKey: Sendable, Hashable, Codable, HexCodablePublicKey
         }
     }
 
+    /// Encodes as one lowercase hex string.
     public func encode(to encoder: any Encoder) throws { try encodeHex(to: encoder) }
+    /// Decodes a hex string of a valid 32-byte key; anything else is `DecodingError.dataCorrupted`.
     public init(from decoder: any Decoder) throws { self = try Self.decodeHex(from: decoder) }
 }
 
 extension SigningPublicKey: CustomStringConvertible {
+    /// `SigningPublicKey(<hex>)`: public, so shown.
     public var description: String { "SigningPublicKey(\(Hex.encode(rawRepresentation)))" }
 }

@@ -1,7 +1,8 @@
 public import Foundation
 import RegistryCore
 import RegistryCrypto
-import RegistryStorage
+import RegistryMatching
+public import RegistryStorage
 
 /// What an import did.
 public struct ImportReport: Sendable, Equatable, Codable {
@@ -88,4 +89,149 @@ enum RegistrationFile {
         }
         return (rows, issues)
     }
+}
+
+/// How an import treats bad rows.
+public struct ImportOptions: Sendable {
+    /// Import the good rows and write the bad ones, with their reasons, to `rejectsFile`.
+    public var skipInvalid = false
+    public var rejectsFile: String?
+    /// Rows per flush inside the one import transaction.
+    public var chunkSize = 2_000
+    public init(skipInvalid: Bool = false, rejectsFile: String? = nil) {
+        self.skipInvalid = skipInvalid
+        self.rejectsFile = rejectsFile
+    }
+}
+
+extension Registry {
+    /// Imports a `.csv` or `.jsonl` file of registrations in one transaction.
+    ///
+    /// A file with bad rows is refused whole, listing each bad row's line, column and reason; with
+    /// `skipInvalid` the good rows are imported and the bad ones written to a rejects file for a person
+    /// to fix. Rows already in the replica (same `record_id`, site and state) are skipped, so importing
+    /// a file twice creates no duplicates. A killed import leaves the replica unchanged.
+    public func importFile(
+        _ path: String, options: ImportOptions = ImportOptions(), now: Date = Date(),
+        progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws(ReplicaError) -> ImportReport {
+        let (rows, readIssues) = try RegistrationFile.read(path)
+        var report = ImportReport()
+        report.rows = rows.count
+        var issuesByLine: [Int: [InputIssue]] = Dictionary(grouping: readIssues, by: \.line)
+        var firstLineOfID: [RecordID: Int] = [:]
+        var candidates: [(row: RegistrationFile.Row, id: RecordID)] = []
+        for row in rows {
+            var issues = issuesByLine[row.line] ?? []
+            if issues.isEmpty { issues = row.input.validate(line: row.line) }
+            let id = recordID(for: row.input, now: now)
+            if issues.isEmpty, row.input["record_id"] != nil, let first = firstLineOfID[id] {
+                issues.append(InputIssue(line: row.line, column: "record_id", reason: "repeats the record_id of line \(first)"))
+            }
+            if issues.isEmpty {
+                firstLineOfID[id] = row.line
+                candidates.append((row, id))
+            } else {
+                issuesByLine[row.line] = issues
+            }
+        }
+        // Header-level problems (unknown columns) have no rows behind them.
+        let headerIssues = readIssues.filter { issue in !rows.contains { $0.line == issue.line } }
+        report.issues = (headerIssues + rows.flatMap { issuesByLine[$0.line] ?? [] })
+        guard report.issues.isEmpty || (options.skipInvalid && headerIssues.isEmpty) else {
+            throw ReplicaError(.invalidInput, "\(Set(report.issues.map(\.line)).count) row(s) are not valid; nothing was imported", issues: report.issues)
+        }
+        if !report.issues.isEmpty {
+            let rejected = rows.filter { issuesByLine[$0.line] != nil }
+            report.rejected = rejected.count
+            report.rejectsFile = try writeRejects(rejected, issuesByLine: issuesByLine, source: path, to: options.rejectsFile)
+        }
+        let present = try storage { () throws(StorageError) in try store.existing(candidates.map(\.id)) }
+        let fresh = candidates.filter { !present.contains($0.id) }
+        report.alreadyPresent = candidates.count - fresh.count
+        let edits = fresh.map { candidate in
+            RecordEdit(record: candidate.id, operations: candidate.row.input.operations(defaultSite: identity.siteID, defaultCountry: identity.state, now: now))
+        }
+        let chunks = stride(from: 0, to: edits.count, by: options.chunkSize).lazy.map { Array(edits[$0..<min($0 + options.chunkSize, edits.count)]) }
+        progress(0, edits.count)
+        report.imported = try storage { () throws(StorageError) in
+            try store.commitAll(chunks, wallMilliseconds: Self.milliseconds(now)) { progress($0, edits.count) }
+        }
+        return report
+    }
+
+    /// Writes rejected rows as they were, with line and reasons, next to the source unless told where.
+    private func writeRejects(
+        _ rows: [RegistrationFile.Row], issuesByLine: [Int: [InputIssue]], source: String, to target: String?
+    ) throws(ReplicaError) -> String {
+        let path = target ?? source + ".rejects"
+        var text = "# rows refused by regsync import of \(URL(fileURLWithPath: source).lastPathComponent); fix and import again\n"
+        for row in rows {
+            let reasons = (issuesByLine[row.line] ?? []).map { "\($0.column): \($0.reason)" }.joined(separator: "; ")
+            text += "# line \(row.line): \(reasons)\n" + row.original
+        }
+        try writeFile(path, Data(text.utf8), permissions: 0o600)
+        return path
+    }
+}
+
+/// Export formats.
+public enum ExportFormat: String, Sendable, CaseIterable {
+    case csv, jsonl
+}
+
+extension Registry {
+    /// Writes every live registration with the import columns plus `id` and `status`; returns the count.
+    public func export(_ format: ExportFormat, to handle: FileHandle) throws(ReplicaError) -> Int {
+        var count = 0
+        var buffer = Data()
+        func flush(force: Bool) {
+            if force || buffer.count > 1 << 16 {
+                handle.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        if format == .csv { buffer.append(Data(CSV.line(RegistrationColumns.export).utf8)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try forEachRegistration { row throws(ReplicaError) in
+            switch format {
+            case .csv:
+                buffer.append(Data(CSV.line(RegistrationColumns.export.map { row.columns[$0] ?? "" }).utf8))
+            case .jsonl:
+                var object: [String: String] = [:]
+                for column in RegistrationColumns.export { object[column] = row.columns[column] ?? "" }
+                guard let line = try? encoder.encode(object) else { throw ReplicaError(.io, "encoding a registration failed") }
+                buffer.append(line)
+                buffer.append(0x0A)
+            }
+            count += 1
+            flush(force: false)
+        }
+        flush(force: true)
+        return count
+    }
+
+    /// Counts for the operator: by status, by nationality group, open conflicts.
+    public func statusReport() throws(ReplicaError) -> StatusReport {
+        let summary = try storage { () throws(StorageError) in try store.summary() }
+        var report = StatusReport(identity: identity, summary: summary)
+        try forEachRegistration { row in
+            let group: String
+            switch row.columns["nationality"].flatMap({ Nationality.alpha3($0) }) {
+            case "UKR": group = "ukrainian"
+            case nil: group = "unknown"
+            default: group = "third_country"
+            }
+            report.byNationalityGroup[group, default: 0] += 1
+        }
+        return report
+    }
+}
+
+/// What `regsync status` shows.
+public struct StatusReport: Sendable, Equatable {
+    public let identity: ReplicaIdentity
+    public let summary: ReplicaSummary
+    public var byNationalityGroup: [String: Int] = [:]
 }

@@ -13,7 +13,8 @@ public final class ReplicaStore: Sendable {
     public let path: String
     private let queue: DatabaseQueue
     private let keys: StorageKeys
-    private let catalogue: StatusCatalogue?
+    /// The status rules in force, stored in the replica at creation.
+    public let catalogue: StatusCatalogue?
     private let indexTerms: @Sendable (RecordView) -> [IndexTerm]
     /// Fields whose change can change index terms; other edits skip recomputing them.
     private let indexedFields: Set<FieldID>
@@ -112,6 +113,36 @@ public final class ReplicaStore: Sendable {
                 sets.append(set)
             }
             return sets
+        }
+    }
+
+    /// Commits many edits in ONE transaction, flushing rows chunk by chunk so memory stays flat:
+    /// a killed import leaves the replica exactly as before. `progress` gets the edits done so far.
+    public func commitAll(
+        _ chunks: some Sequence<[RecordEdit]>, wallMilliseconds: UInt64, progress: (Int) -> Void = { _ in }
+    ) throws(StorageError) -> Int {
+        try write { db, context in
+            var done = 0
+            for chunk in chunks {
+                for edit in chunk {
+                    guard let set = try context.mint(edit, wall: wallMilliseconds) else { continue }
+                    try context.integrate(set)
+                }
+                try context.flush()
+                done += chunk.count
+                progress(done)
+            }
+            return done
+        }
+    }
+
+    /// Which of `ids` this replica holds (erased ones included: their ids are never reused).
+    public func existing(_ ids: [RecordID]) throws(StorageError) -> Set<RecordID> {
+        try read { db in
+            var found: Set<RecordID> = []
+            let statement = try db.cachedStatement(sql: "SELECT 1 FROM record WHERE id = ?")
+            for id in ids where try Int.fetchOne(statement, arguments: [Data(id.bytes)]) != nil { found.insert(id) }
+            return found
         }
     }
 
@@ -400,15 +431,20 @@ public final class ReplicaStore: Sendable {
         }
 
         /// Writes every touched record, its change sets and its index entries; then the vector and clock.
+        /// The context can go on after a flush (same transaction, fresh record cache).
         func flush() throws {
             for id in touchOrder {
                 guard let entry = touched[id] else { continue }
                 try write(id, entry)
             }
+            touched = [:]
+            touchOrder = []
+            pendingValues = [:]
             for (origin, seq) in origins.dirty {
                 try db.execute(sql: "INSERT INTO origin(idx, replica, seq) VALUES (?, ?, ?) ON CONFLICT(idx) DO UPDATE SET seq = excluded.seq",
                                arguments: [origins.index[origin]!, Data(origin.bytes), Int64(bitPattern: seq)])
             }
+            origins.clean()
             let raw = clock.last.rawValue
             try ReplicaStore.setMeta(db, "hlc", (0..<8).map { UInt8(truncatingIfNeeded: raw >> (56 - 8 * $0)) })
         }
@@ -575,6 +611,8 @@ struct Origins {
         replicas[next] = replica
         dirty[replica] = vector[replica]
     }
+
+    mutating func clean() { dirty = [:] }
 
     mutating func advance(_ replica: ReplicaID, to seq: UInt64) {
         vector.advance(replica, to: seq)

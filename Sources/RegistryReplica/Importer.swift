@@ -218,7 +218,7 @@ extension Registry {
         var report = StatusReport(identity: identity, summary: summary)
         try forEachRegistration { row in
             let group: String
-            switch row.columns["nationality"].flatMap({ Nationality.alpha3($0) }) {
+            switch row.columns["nationality"].flatMap({ CountryCode.alpha3($0) }) {
             case "UKR": group = "ukrainian"
             case nil: group = "unknown"
             default: group = "third_country"

@@ -1,5 +1,4 @@
 public import RegistryCore
-import RegistryMatching
 import RegistryStorage
 import Foundation
 
@@ -46,7 +45,7 @@ public struct RegistrationInput: Sendable, Equatable {
                 issue(column, "longer than 200 characters")
             }
         }
-        if let country = values["country"], !Self.isAlpha2(country) {
+        if let country = values["country"], !CountryCode.isAlpha2(country) {
             issue("country", "not an ISO 3166 alpha-2 code")
         }
         if let sex = values["sex"], !["F", "M", "X"].contains(sex.uppercased()) {
@@ -65,7 +64,7 @@ public struct RegistrationInput: Sendable, Equatable {
         if values["document_type"] != nil, values["document_number"] == nil {
             issue("document_number", "a document type needs a number")
         }
-        if let nationality = values["nationality"], Nationality.alpha3(nationality) == nil {
+        if let nationality = values["nationality"], CountryCode.alpha3(nationality) == nil {
             issue("nationality", "not an ISO 3166 alpha-2 or alpha-3 code")
         }
         if let stamp = values["registered_at"], Self.parseTimestamp(stamp) == nil {
@@ -94,10 +93,6 @@ public struct RegistrationInput: Sendable, Equatable {
             operations.append(.add(Schema.registration["documents"]!.id, .object(["type": type, "number": number])))
         }
         return operations
-    }
-
-    static func isAlpha2(_ text: String) -> Bool {
-        text.count == 2 && text.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("a"..."z").contains($0) }
     }
 
     /// ISO 8601 with or without fractional seconds or offset; a bare date means midnight UTC.

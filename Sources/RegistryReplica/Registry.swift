@@ -35,7 +35,7 @@ public final class Registry: Sendable {
         guard !directory.isInitialized, !FileManager.default.fileExists(atPath: directory.replicaFile) else {
             throw ReplicaError(.alreadyInitialized, "\(directory.path) already holds a node")
         }
-        guard RegistrationInput.isAlpha2(state) else { throw ReplicaError(.invalidInput, "--state must be an ISO 3166 alpha-2 code") }
+        guard CountryCode.isAlpha2(state) else { throw ReplicaError(.invalidInput, "--state must be an ISO 3166 alpha-2 code") }
         guard !siteID.isEmpty, siteID.count <= 64 else { throw ReplicaError(.invalidInput, "--site must be 1 to 64 characters") }
         guard passphrase.count >= 8 else { throw ReplicaError(.invalidInput, "the passphrase must have at least 8 characters") }
         let catalogue: StatusCatalogue

@@ -10,7 +10,7 @@ struct RegSync: ParsableCommand {
         abstract: "Offline-first registration replicas for temporary protection, CRDT-merged and sealed.",
         subcommands: [
             Init.self, Register.self, Import.self, Export.self, Show.self, Search.self, Edit.self, Event.self,
-            Erase.self, Status.self,
+            Erase.self, Status.self, Demo.self,
         ])
 
     /// `register --json '{…}'` takes a JSON object, while `--json` alone asks for JSON output everywhere;

@@ -1,1 +1,0 @@
-// RegistryMatching — placeholder so the package builds; replaced by the module's real files.

@@ -5,7 +5,7 @@
 //        ch cz tsch tch č tsj, shch szcz schtsch, kh ch h, g). "ch" means ш to a French clerk,
 //        ч to an English one and х to a German, Polish or Czech one; one class keeps them equal.
 //   S  — s, z, c, ts, tz (ц, з and с: a German clerk writes з as s and ц as z).
-//   v  — v and w.   k — k, ck, q, and c before a consonant (Victor/Viktor).   x → kS.
+//   v  — v and w.   k — k, q, and c before a consonant other than k (Victor/Viktor).   x → kS.
 //   rz → r (Polish ż after r in Żytomierz).   ph → f.
 // Vowels: the phonetic form keeps three classes (a/o → a, e/i/y/j → i, u/ou/oe → u); the skeleton
 // drops them, except that a word-initial vowel becomes "A" (Oleksandr and Aleksandr → Alksndr).
@@ -61,8 +61,6 @@ enum PhoneticKey {
                 emit(UInt8(ascii: "r")); i += 2; continue
             case (UInt8(ascii: "t"), UInt8(ascii: "s")), (UInt8(ascii: "t"), UInt8(ascii: "z")):
                 emit(S); i += 2; continue
-            case (UInt8(ascii: "c"), UInt8(ascii: "k")):
-                emit(UInt8(ascii: "k")); i += 2; continue
             case (UInt8(ascii: "p"), UInt8(ascii: "h")):
                 emit(UInt8(ascii: "f")); i += 2; continue
             case (UInt8(ascii: "o"), UInt8(ascii: "u")), (UInt8(ascii: "o"), UInt8(ascii: "e")):
@@ -73,7 +71,8 @@ enum PhoneticKey {
             case UInt8(ascii: "h"), UInt8(ascii: "g"): emit(X)
             case UInt8(ascii: "s"), UInt8(ascii: "z"): emit(S)
             case UInt8(ascii: "c"):
-                if d == 0 || isVowel(d) { emit(S) } else { emit(UInt8(ascii: "k")) }
+                // ц before a vowel, at the end and in Polish -cki/-cka; k elsewhere (Victor).
+                if d == 0 || isVowel(d) || d == UInt8(ascii: "k") { emit(S) } else { emit(UInt8(ascii: "k")) }
             case UInt8(ascii: "x"): emit(UInt8(ascii: "k")); emit(S)
             case UInt8(ascii: "w"), UInt8(ascii: "v"): emit(UInt8(ascii: "v"))
             case UInt8(ascii: "q"): emit(UInt8(ascii: "k"))

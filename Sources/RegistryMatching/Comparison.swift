@@ -1,0 +1,240 @@
+// Normalised records and the field-by-field comparison of two of them.
+
+/// The fields compared, in the order of the comparison vector.
+public enum MatchField: Int, Sendable, CaseIterable, CustomStringConvertible {
+    case givenName, familyName, patronymic, sex, birthDate, birthPlace, nationality, document, address
+
+    /// Number of agreement levels of the field (level 0 is disagreement).
+    var levelCount: Int {
+        switch self {
+        case .givenName, .familyName, .birthDate: 5
+        case .patronymic, .birthPlace, .document, .address: 3
+        case .sex, .nationality: 2
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .givenName: "givenName"
+        case .familyName: "familyName"
+        case .patronymic: "patronymic"
+        case .sex: "sex"
+        case .birthDate: "birthDate"
+        case .birthPlace: "birthPlace"
+        case .nationality: "nationality"
+        case .document: "document"
+        case .address: "address"
+        }
+    }
+}
+
+/// Levels of all fields packed in 3 bits each (7 = missing on either side); bit 27 marks that
+/// given and family names agreed only when swapped.
+struct ComparisonVector: Hashable {
+    var bits: UInt32
+
+    static let missing: UInt8 = 7
+    static let fieldCount = MatchField.allCases.count
+    static let swappedBit: UInt32 = 1 << 27
+
+    init() { bits = (1 << 27) - 1 }  // everything missing
+    init(bits: UInt32) { self.bits = bits }
+
+    @inline(__always) subscript(field: Int) -> UInt8 {
+        get { UInt8((bits >> UInt32(3 * field)) & 7) }
+        set {
+            let shift = UInt32(3 * field)
+            bits = (bits & ~(7 << shift)) | (UInt32(newValue) << shift)
+        }
+    }
+
+    var namesSwapped: Bool {
+        get { bits & Self.swappedBit != 0 }
+        set { if newValue { bits |= Self.swappedBit } else { bits &= ~Self.swappedBit } }
+    }
+}
+
+struct NameFeatures: Sendable {
+    var canonical: [UInt8]
+    var phonetic: [UInt8]
+    var skeleton: [UInt8]
+    var canonicalHash: UInt64
+    var phoneticHash: UInt64
+    var skeletonHash: UInt64
+    /// Skeleton with gender endings removed (the key of family names).
+    var stemHash: UInt64
+    var stem: [UInt8]
+    var tokenStems: [UInt64]
+
+    init?(tokens: [[UInt8]], given: Bool) {
+        let tokens = tokens.map { given ? NameNormalizer.ukrainianForm(ofToken: $0) : $0 }
+        guard !tokens.isEmpty else { return nil }
+        canonical = Array(tokens.joined(separator: [0x20]))
+        var phonetic: [UInt8] = [], skeleton: [UInt8] = [], stem: [UInt8] = []
+        var tokenStems: [UInt64] = []
+        for t in tokens {
+            phonetic += PhoneticKey.fold(t, mode: .phonetic)
+            skeleton += PhoneticKey.fold(t, mode: .skeleton)
+            let s = NameNormalizer.stem(ofToken: t)
+            stem += s
+            tokenStems.append(fnv1a(s, seed: 3))
+        }
+        self.phonetic = phonetic
+        self.skeleton = skeleton
+        self.stem = stem
+        self.tokenStems = tokenStems
+        canonicalHash = fnv1a(canonical, seed: 1)
+        phoneticHash = fnv1a(phonetic, seed: 2)
+        skeletonHash = fnv1a(skeleton, seed: 3)
+        stemHash = fnv1a(stem, seed: 3)
+    }
+}
+
+/// A record with every field normalised once, ready for blocking and comparison.
+struct PreparedRecord: Sendable {
+    var given: NameFeatures?
+    var family: NameFeatures?
+    var patronymicPhonetic: UInt64 = 0
+    var patronymicRoot: UInt64 = 0
+    var sex: UInt8 = 0
+    var date: Int32 = 0
+    var place: UInt64 = 0
+    var placeSkeleton: [UInt8] = []
+    var nationality: UInt32 = 0
+    var documents: [[UInt8]] = []
+    var documentHashes: [UInt64] = []
+    var household: UInt64 = 0
+    var address: [UInt32] = []
+    /// Term frequencies of the given-name skeleton and family-name stem, set after counting.
+    var givenFrequency: Float = 0
+    var familyFrequency: Float = 0
+
+    init(_ r: PersonRecord) {
+        let (givenTokens, gluedPatronymic) = NameNormalizer.splitGiven(Transliterator.tokens(r.givenName))
+        given = NameFeatures(tokens: givenTokens, given: true)
+        family = NameFeatures(tokens: Transliterator.tokens(r.familyName), given: false)
+        var patronymicTokens = r.patronymic.map(Transliterator.tokens) ?? []
+        if patronymicTokens.isEmpty, let glued = gluedPatronymic { patronymicTokens = [glued] }
+        if let p = patronymicTokens.first {
+            patronymicPhonetic = fnv1a(PhoneticKey.fold(p, mode: .phonetic), seed: 4)
+            var root = p
+            if let n = NameNormalizer.patronymicSuffix(of: p) { root.removeLast(n) }
+            patronymicRoot = fnv1a(
+                PhoneticKey.fold(NameNormalizer.ukrainianForm(ofToken: root), mode: .skeleton), seed: 5)
+        }
+        sex = Self.parseSex(r.sex)
+        if let d = r.birthDate, let parsed = BirthDate(parsing: d) { date = parsed.packed }
+        if let p = r.birthPlace {
+            let key = PlaceName.key(p)
+            if !key.isEmpty {
+                place = fnv1a(key, seed: 6)
+                placeSkeleton = PhoneticKey.fold(key, mode: .skeleton)
+            }
+        }
+        if let n = r.nationality, let code = Nationality.alpha3(n) {
+            nationality = code.utf8.reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        for d in r.documentNumbers {
+            let k = DocumentNumber.key(d)
+            if k.count >= 4 && !documents.contains(k) {
+                documents.append(k)
+                documentHashes.append(fnv1a(k, seed: 7))
+            }
+        }
+        if let h = r.householdID, !h.isEmpty { household = fnv1a(Array(h.utf8), seed: 8) | 1 }
+        if let a = r.address { address = Self.bigrams(a) }
+    }
+
+    static func parseSex(_ s: String?) -> UInt8 {
+        guard let first = s?.unicodeScalars.first else { return 0 }
+        switch first {
+        case "F", "f", "W", "w", "V", "v", "K", "k", "ж", "Ж", "ž", "Ž": return 1
+        case "M", "m", "ч", "Ч", "м", "М", "H", "h": return 2
+        case "X", "x", "O", "o", "U", "u": return 3
+        default: return 0
+        }
+    }
+
+    /// Sorted distinct hashed letter/digit bigrams of an address.
+    static func bigrams(_ text: String) -> [UInt32] {
+        var chars: [UInt8] = []
+        for token in Transliterator.tokens(text) { chars.append(0x20); chars += token }
+        for b in text.utf8 where b >= 0x30 && b <= 0x39 { chars.append(b) }
+        guard chars.count > 2 else { return [] }
+        var set = Set<UInt32>()
+        for k in 0..<(chars.count - 1) {
+            set.insert(UInt32(chars[k]) << 8 | UInt32(chars[k + 1]))
+        }
+        return set.sorted()
+    }
+}
+
+enum Comparator {
+    /// Compares two prepared records field by field.
+    static func compare(_ a: PreparedRecord, _ b: PreparedRecord) -> ComparisonVector {
+        var v = ComparisonVector()
+        // Names, straight and swapped.
+        let g = nameLevel(a.given, b.given, given: true)
+        let f = nameLevel(a.family, b.family, given: false)
+        v[0] = g; v[1] = f
+        let straight = score(g) + score(f)
+        if straight < 6, a.given != nil, a.family != nil, b.given != nil, b.family != nil {
+            let g2 = nameLevel(a.given, b.family, given: false)
+            let f2 = nameLevel(a.family, b.given, given: false)
+            if score(g2) + score(f2) >= straight + 4 {
+                v[0] = g2; v[1] = f2; v.namesSwapped = true
+            }
+        }
+        if a.patronymicRoot != 0 && b.patronymicRoot != 0 {
+            v[2] = a.patronymicPhonetic == b.patronymicPhonetic ? 2 : (a.patronymicRoot == b.patronymicRoot ? 1 : 0)
+        }
+        if a.sex != 0 && b.sex != 0 { v[3] = a.sex == b.sex ? 1 : 0 }
+        if a.date != 0 && b.date != 0 { v[4] = DateAgreement.compare(a.date, b.date).rawValue }
+        if a.place != 0 && b.place != 0 {
+            if a.place == b.place {
+                v[5] = 2
+            } else {
+                v[5] = Similarity.jaroWinkler(a.placeSkeleton, b.placeSkeleton) >= 0.9 ? 1 : 0
+            }
+        }
+        if a.nationality != 0 && b.nationality != 0 { v[6] = a.nationality == b.nationality ? 1 : 0 }
+        if !a.documents.isEmpty && !b.documents.isEmpty { v[7] = documentLevel(a, b) }
+        if !a.address.isEmpty && !b.address.isEmpty {
+            let d = Similarity.dice(a.address, b.address)
+            v[8] = d >= 0.8 ? 2 : (d >= 0.55 ? 1 : 0)
+        }
+        return v
+    }
+
+    @inline(__always) private static func score(_ level: UInt8) -> Int {
+        level == ComparisonVector.missing ? 0 : Int(level)
+    }
+
+    static func nameLevel(_ a: NameFeatures?, _ b: NameFeatures?, given: Bool) -> UInt8 {
+        guard let a, let b else { return ComparisonVector.missing }
+        if a.canonicalHash == b.canonicalHash { return 4 }
+        if a.phoneticHash == b.phoneticHash { return 3 }
+        if given ? a.skeletonHash == b.skeletonHash : a.stemHash == b.stemHash { return 2 }
+        if a.tokenStems.count > 1 || b.tokenStems.count > 1 {
+            for x in a.tokenStems where b.tokenStems.contains(x) { return 2 }
+        }
+        if given && gluedPatronymic(a.skeleton, b.skeleton) { return 2 }
+        return Similarity.jaroWinkler(a.phonetic, b.phonetic) >= 0.88 ? 1 : 0
+    }
+
+    /// One skeleton is the other followed by a patronymic ending (…vX, …vn).
+    private static func gluedPatronymic(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let (s, l) = a.count < b.count ? (a, b) : (b, a)
+        guard s.count >= 3, l.count >= s.count + 3, l.starts(with: s) else { return false }
+        let tail = l.suffix(2)
+        return tail.first == UInt8(ascii: "v") && (tail.last == UInt8(ascii: "X") || tail.last == UInt8(ascii: "n"))
+    }
+
+    private static func documentLevel(_ a: PreparedRecord, _ b: PreparedRecord) -> UInt8 {
+        for x in a.documentHashes where b.documentHashes.contains(x) { return 2 }
+        for x in a.documents {
+            for y in b.documents where x.count >= 6 && Similarity.withinOneEdit(x, y) { return 1 }
+        }
+        return 0
+    }
+}

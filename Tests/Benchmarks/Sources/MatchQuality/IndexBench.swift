@@ -1,0 +1,5 @@
+import RegistryMatching
+
+func runIndex() {
+    report.add("index", "status", "not implemented yet")
+}

@@ -1,0 +1,216 @@
+import Foundation
+import RegistryMatching
+
+// MatchQuality — quality and speed of RegistryMatching.
+//
+//   swift run -c release --package-path Tests/Benchmarks MatchQuality [command] [options]
+//
+// Commands: febrl, synthetic, speed, index, export, all (default: all).
+// Options:  --data DIR (FEBRL; default $FEBRL_DIR or ../../../shared/data/febrl relative to the
+//           package), --seed N, --persons N, --records N (speed), --entries N (index),
+//           --out DIR (export), --json.
+
+struct Options {
+    var command = "all"
+    var data: String
+    var seed: UInt64 = 20_250_301
+    var persons = 8_000
+    var records = 150_000
+    var entries = 1_500_000
+    var queries = 2_000
+    var out = "splink-data"
+    var json = false
+
+    init(_ args: [String]) {
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        data = environment("FEBRL_DIR") ?? here.appendingPathComponent("../../../shared/data/febrl").standardized.path
+        var i = 0
+        func value() -> String { i += 1; return i < args.count ? args[i] : "" }
+        while i < args.count {
+            switch args[i] {
+            case "--data": data = value()
+            case "--seed": seed = UInt64(value()) ?? seed
+            case "--persons": persons = Int(value()) ?? persons
+            case "--records": records = Int(value()) ?? records
+            case "--entries": entries = Int(value()) ?? entries
+            case "--queries": queries = Int(value()) ?? queries
+            case "--out": out = value()
+            case "--json": json = true
+            default: command = args[i]
+            }
+            i += 1
+        }
+    }
+}
+
+/// Ordered result rows: (section, metric, value).
+final class Report {
+    var rows: [(String, String, String)] = []
+    func add(_ section: String, _ metric: String, _ value: String) { rows.append((section, metric, value)) }
+
+    func table() -> String {
+        let w0 = max(8, rows.map(\.0.count).max() ?? 0), w1 = max(8, rows.map(\.1.count).max() ?? 0)
+        func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
+        var lines = ["| \(pad("set", w0)) | \(pad("metric", w1)) | value |", "|\(String(repeating: "-", count: w0 + 2))|\(String(repeating: "-", count: w1 + 2))|-------|"]
+        for (a, b, c) in rows { lines.append("| \(pad(a, w0)) | \(pad(b, w1)) | \(c) |") }
+        return lines.joined(separator: "\n")
+    }
+
+    func json() -> String {
+        var sections: [String: [(String, String)]] = [:]
+        var order: [String] = []
+        for (a, b, c) in rows {
+            if sections[a] == nil { order.append(a) }
+            sections[a, default: []].append((b, c))
+        }
+        func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        let body = order.map { s in
+            let fields = sections[s]!.map { k, v in "\(quote(k)): \(Double(v) != nil ? v : quote(v))" }.joined(separator: ", ")
+            return "  \(quote(s)): {\(fields)}"
+        }.joined(separator: ",\n")
+        return "{\n\(body)\n}"
+    }
+}
+
+nonisolated(unsafe) let options = Options(Array(CommandLine.arguments.dropFirst()))
+nonisolated(unsafe) let report = Report()
+nonisolated(unsafe) let clock = ContinuousClock()
+func log(_ s: String) { if !options.json { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) } }
+
+func runFebrl() throws {
+    let dir = options.data
+    // FEBRL4: link A to B.
+    let a = try Febrl.load(dir + "/dataset4a.csv"), b = try Febrl.load(dir + "/dataset4b.csv")
+    var start = clock.now
+    let linked = Matcher().link(a.records, b.records)
+    var elapsed = seconds(clock.now - start)
+    let lm = PairMetrics.link(linked.pairs, entityA: a.entity, entityB: b.entity)
+    report.add("febrl4-link", "records", "\(a.records.count)+\(b.records.count)")
+    report.add("febrl4-link", "compared_pairs", "\(linked.comparedPairs)")
+    report.add("febrl4-link", "precision", fmt(lm.precision))
+    report.add("febrl4-link", "recall", fmt(lm.recall))
+    report.add("febrl4-link", "f1", fmt(lm.f1))
+    report.add("febrl4-link", "seconds", fmt(elapsed, 3))
+    // FEBRL3: deduplicate.
+    let d3 = try Febrl.load(dir + "/dataset3.csv")
+    start = clock.now
+    let deduped = Matcher().dedupe(d3.records)
+    elapsed = seconds(clock.now - start)
+    let dm = PairMetrics.dedupe(clusters: deduped.clusters, entity: d3.entity)
+    report.add("febrl3-dedupe", "records", "\(d3.records.count)")
+    report.add("febrl3-dedupe", "compared_pairs", "\(deduped.comparedPairs)")
+    report.add("febrl3-dedupe", "precision", fmt(dm.precision))
+    report.add("febrl3-dedupe", "recall", fmt(dm.recall))
+    report.add("febrl3-dedupe", "f1", fmt(dm.f1))
+    report.add("febrl3-dedupe", "seconds", fmt(elapsed, 3))
+    if environment("MATCH_DEBUG") != nil { log(deduped.model.description); log(linked.model.description) }
+}
+
+func runSynthetic() {
+    var generator = SyntheticGenerator(seed: options.seed)
+    let set = generator.generate(persons: options.persons)
+    let start = clock.now
+    let result = Matcher().dedupe(set.records)
+    let elapsed = seconds(clock.now - start)
+    let m = PairMetrics.dedupe(clusters: result.clusters, entity: set.entity)
+    let section = "synthetic-hard"
+    report.add(section, "seed", "\(options.seed)")
+    report.add(section, "records", "\(set.records.count)")
+    report.add(section, "true_pairs", "\(m.truePositives + m.falseNegatives)")
+    report.add(section, "compared_pairs", "\(result.comparedPairs)")
+    report.add(section, "precision", fmt(m.precision))
+    report.add(section, "recall", fmt(m.recall))
+    report.add(section, "f1", fmt(m.f1))
+    report.add(section, "seconds", fmt(elapsed, 3))
+    if environment("MATCH_DEBUG") != nil {
+        log(result.model.description)
+        debugErrors(set, result)
+    }
+}
+
+func debugErrors(_ set: SyntheticSet, _ result: DedupeResult) {
+    var clusterOf = [Int](repeating: -1, count: set.records.count)
+    for (c, members) in result.clusters.enumerated() { for x in members { clusterOf[x] = c } }
+    var byEntity: [String: [Int]] = [:]
+    for (i, e) in set.entity.enumerated() { byEntity[e, default: []].append(i) }
+    let matcher = Matcher(model: result.model)
+    func show(_ r: PersonRecord) -> String {
+        "\(r.givenName) | \(r.familyName) | \(r.patronymic ?? "-") | \(r.sex ?? "-") | \(r.birthDate ?? "-") | \(r.birthPlace ?? "-") | \(r.nationality ?? "-") | \(r.documentNumbers.joined(separator: ";")) | \(r.householdID ?? "-")"
+    }
+    var shownFN = 0, shownFP = 0
+    for (_, members) in byEntity.sorted(by: { $0.key < $1.key }) where members.count > 1 && shownFN < 25 {
+        for x in 0..<members.count { for y in (x + 1)..<members.count {
+            let a = members[x], b = members[y]
+            if clusterOf[a] == -1 || clusterOf[a] != clusterOf[b], shownFN < 25 {
+                shownFN += 1
+                let s = matcher.score(set.records[a], set.records[b])
+                log("FN w=\(fmt(s.weight, 1))  \(s.explanation)\n   \(show(set.records[a]))\n   \(show(set.records[b]))")
+            }
+        } }
+    }
+    for members in result.clusters where shownFP < 25 {
+        for x in 0..<members.count { for y in (x + 1)..<members.count {
+            let a = members[x], b = members[y]
+            if set.entity[a] != set.entity[b], shownFP < 25 {
+                shownFP += 1
+                let s = matcher.score(set.records[a], set.records[b])
+                log("FP w=\(fmt(s.weight, 1))  \(s.explanation)\n   \(show(set.records[a]))\n   \(show(set.records[b]))")
+            }
+        } }
+    }
+}
+
+func runSpeed() {
+    var generator = SyntheticGenerator(seed: options.seed &+ 1)
+    let set = generator.generate(persons: options.records * 10 / 13)
+    let records = Array(set.records.prefix(options.records))
+    let start = clock.now
+    let result = Matcher().dedupe(records)
+    let elapsed = seconds(clock.now - start)
+    let m = PairMetrics.dedupe(clusters: result.clusters, entity: Array(set.entity.prefix(records.count)))
+    report.add("speed-dedupe", "records", "\(records.count)")
+    report.add("speed-dedupe", "compared_pairs", "\(result.comparedPairs)")
+    report.add("speed-dedupe", "seconds_end_to_end", fmt(elapsed, 3))
+    report.add("speed-dedupe", "f1", fmt(m.f1))
+    report.add("speed-dedupe", "precision", fmt(m.precision))
+    report.add("speed-dedupe", "recall", fmt(m.recall))
+    report.add("speed-dedupe", "max_rss_mib", "\(maxRSSBytes() / 1_048_576)")
+}
+
+func runExport() throws {
+    try makeDirectory(options.out)
+    var generator = SyntheticGenerator(seed: options.seed)
+    let set = generator.generate(persons: options.persons)
+    var lines = ["unique_id,truth_id,given_name,family_name,patronymic,sex,birth_date,birth_place,nationality,documents,household_id,site_id"]
+    for (i, r) in set.records.enumerated() {
+        lines.append([r.id, set.entity[i], r.givenName, r.familyName, r.patronymic ?? "", r.sex ?? "", r.birthDate ?? "",
+                      r.birthPlace ?? "", r.nationality ?? "", r.documentNumbers.joined(separator: " "), r.householdID ?? "",
+                      r.siteID ?? ""].map(csvField).joined(separator: ","))
+    }
+    try writeFile(options.out + "/synthetic.csv", lines.joined(separator: "\n") + "\n")
+    for name in ["dataset3", "dataset4a", "dataset4b"] {
+        let d = try Febrl.load(options.data + "/\(name).csv")
+        var out = ["unique_id,truth_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,date_of_birth,soc_sec_id"]
+        for (k, row) in d.rows.enumerated() {
+            out.append(([row[0], d.entity[k]] + Array(row[1...10])).map(csvField).joined(separator: ","))
+        }
+        try writeFile(options.out + "/\(name).csv", out.joined(separator: "\n") + "\n")
+    }
+    report.add("export", "directory", options.out)
+    report.add("export", "synthetic_records", "\(set.records.count)")
+}
+
+switch options.command {
+case "febrl": try runFebrl()
+case "synthetic": runSynthetic()
+case "speed": runSpeed()
+case "index": runIndex()
+case "export": try runExport()
+default:
+    try runFebrl()
+    runSynthetic()
+    runSpeed()
+    runIndex()
+}
+print(options.json ? report.json() : report.table())

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RegistryStorage", targets: ["RegistryStorage"]),
         .library(name: "RegistryMatching", targets: ["RegistryMatching"]),
         .library(name: "RegistryReplica", targets: ["RegistryReplica"]),
+        .library(name: "RegistryProtocol", targets: ["RegistryProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -26,6 +27,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "RegistryCore", swiftSettings: strict),
         .target(name: "RegistryCrypto", dependencies: ["CSodium"], swiftSettings: strict),
         .target(
@@ -33,6 +35,7 @@ let package = Package(
             dependencies: ["RegistryCore", "RegistryCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        .target(name: "RegistryProtocol", dependencies: ["RegistryCore", "RegistryCrypto", "CZlib"], swiftSettings: strict),
         .target(name: "RegistryMatching", dependencies: ["RegistryCore", "RegistryCrypto"], swiftSettings: strict),
         .target(
             name: "RegistryReplica",
@@ -63,6 +66,11 @@ let package = Package(
         .testTarget(
             name: "RegistryStorageTests",
             dependencies: ["RegistryStorage", "RegistryTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RegistryProtocolTests",
+            dependencies: ["RegistryProtocol", "RegistryTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(name: "RegistryMatchingTests", dependencies: ["RegistryMatching"], swiftSettings: strict),

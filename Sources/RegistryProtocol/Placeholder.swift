@@ -1,0 +1,1 @@
+// RegistryProtocol — placeholder until the protocol module lands.

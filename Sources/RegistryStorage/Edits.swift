@@ -60,7 +60,44 @@ public struct ApplyOutcome: Sendable, Equatable {
     /// Changes (dots) the applied sets carried.
     public var changes = 0
     public var recordsTouched = 0
+    /// Dots advanced over without data (outside this replica's scope).
+    public var skipped = 0
     public init() {}
+}
+
+/// A run of one origin's sequence numbers.
+public struct SeqRange: Hashable, Sendable {
+    public let origin: ReplicaID
+    public let firstSeq: UInt64
+    public let lastSeq: UInt64
+
+    public init(origin: ReplicaID, firstSeq: UInt64, lastSeq: UInt64) {
+        self.origin = origin
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+    }
+}
+
+/// A node this replica syncs with, as storage keeps it.
+public struct PeerState: Sendable, Equatable {
+    public let replica: ReplicaID
+    /// Keys, certificate and address, encoded by the sync layer.
+    public let info: [UInt8]
+    /// The last message counter used towards the peer.
+    public let counterSent: UInt64
+    /// The highest message counter accepted from the peer (replay protection).
+    public let counterReceived: UInt64
+    /// How far the peer has acknowledged this replica's own changes.
+    public let ackedSeq: UInt64
+}
+
+/// Something received that must not be applied (a revoked sender, a refused batch), kept for a person.
+public struct QuarantineEntry: Sendable, Equatable {
+    public let id: Int64
+    public let receivedAtMilliseconds: UInt64
+    public let source: String
+    public let reason: String
+    public let payload: [UInt8]
 }
 
 /// Counts for `regsync status`.

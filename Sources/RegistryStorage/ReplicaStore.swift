@@ -148,27 +148,44 @@ public final class ReplicaStore: Sendable {
 
     /// Applies change sets received from a peer in one transaction. Known ones are skipped; a gap,
     /// an invalid change or a clock too far ahead refuses the whole batch and changes nothing.
+    /// `skips` are dots of origins this replica does not need (outside its scope): they advance the
+    /// version vector without data, so sync stays gap-free.
     @discardableResult
-    public func apply(_ sets: [ChangeSet], wallMilliseconds: UInt64) throws(StorageError) -> ApplyOutcome {
-        try write { db, context in
+    public func apply(_ sets: [ChangeSet], skips: [SeqRange] = [], wallMilliseconds: UInt64) throws(StorageError) -> ApplyOutcome {
+        enum Item { case set(ChangeSet), skip(SeqRange) }
+        let items = (sets.map { (origin: $0.origin, first: $0.firstSeq, item: Item.set($0)) }
+            + skips.map { (origin: $0.origin, first: $0.firstSeq, item: Item.skip($0)) })
+            .sorted { ($0.origin, $0.first) < ($1.origin, $1.first) }
+        return try write { db, context in
             var outcome = ApplyOutcome()
-            for set in sets {
-                if context.vector[set.origin] >= set.lastSeq {
-                    outcome.alreadyKnown += 1
-                    continue
+            for entry in items {
+                switch entry.item {
+                case .skip(let range):
+                    let known = context.vector[range.origin]
+                    guard range.lastSeq > known else { continue }
+                    guard range.firstSeq <= known + 1 else {
+                        throw StorageError(.gap, "origin \(range.origin) expected seq \(known + 1), got a skip from \(range.firstSeq)")
+                    }
+                    context.skip(range)
+                    outcome.skipped += Int(range.lastSeq - max(range.firstSeq, known + 1) + 1)
+                case .set(let set):
+                    if context.vector[set.origin] >= set.lastSeq {
+                        outcome.alreadyKnown += 1
+                        continue
+                    }
+                    guard set.firstSeq == context.vector[set.origin] + 1 else {
+                        throw StorageError(.gap, "origin \(set.origin) expected seq \(context.vector[set.origin] + 1), got \(set.firstSeq)")
+                    }
+                    do { try set.validate() } catch { throw StorageError(.invalidChange, "change set \(set.dot(at: 0)): \(error)") }
+                    do {
+                        try context.clock.receive(set.hlc, wallMilliseconds: wallMilliseconds)
+                    } catch {
+                        throw StorageError(.clockSkew, "change set \(set.dot(at: 0)): \(error)")
+                    }
+                    try context.integrate(set)
+                    outcome.applied += 1
+                    outcome.changes += set.count
                 }
-                guard set.firstSeq == context.vector[set.origin] + 1 else {
-                    throw StorageError(.gap, "origin \(set.origin) expected seq \(context.vector[set.origin] + 1), got \(set.firstSeq)")
-                }
-                do { try set.validate() } catch { throw StorageError(.invalidChange, "change set \(set.dot(at: 0)): \(error)") }
-                do {
-                    try context.clock.receive(set.hlc, wallMilliseconds: wallMilliseconds)
-                } catch {
-                    throw StorageError(.clockSkew, "change set \(set.dot(at: 0)): \(error)")
-                }
-                try context.integrate(set)
-                outcome.applied += 1
-                outcome.changes += set.count
             }
             outcome.recordsTouched = context.touchedCount
             return outcome
@@ -286,6 +303,14 @@ public final class ReplicaStore: Sendable {
     private func read<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
         try Self.guarded { try queue.read(body) }
     }
+
+    func readDB<T>(_ body: (Database) throws -> T) throws(StorageError) -> T { try read(body) }
+
+    func writeDB<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
+        try Self.guarded { try queue.write(body) }
+    }
+
+    var keysForSync: StorageKeys { keys }
 
     /// Resolves a stored record state into a view, opening the change sets its live values live in.
     fileprivate func view(_ db: Database, id: RecordID, stateBytes: Data, origins: Origins) throws -> RecordView {
@@ -413,6 +438,11 @@ public final class ReplicaStore: Sendable {
             origins.advance(set.origin, to: set.lastSeq)
         }
 
+        func skip(_ range: SeqRange) {
+            origins.ensure(range.origin)
+            origins.advance(range.origin, to: range.lastSeq)
+        }
+
         private func redactStored(_ entry: Touched) throws {
             guard let rowid = entry.rowid else { return }
             let rows = try Row.fetchAll(db, sql: "SELECT origin, first_seq, last_seq FROM changeset WHERE record = ?", arguments: [rowid])
@@ -453,6 +483,7 @@ public final class ReplicaStore: Sendable {
             let state = entry.state
             var status: String?
             var conflicts = 0
+            var home: String?
             var terms = entry.oldTerms
             if !state.isErased {
                 let needsView = entry.isNew || !entry.changedFields.isDisjoint(with: store.indexedFields.union(Self.viewFields(state)))
@@ -465,15 +496,17 @@ public final class ReplicaStore: Sendable {
                     }
                     if let failure { throw failure }
                     conflicts = view.conflicts.count
+                    home = view["site_id"]?.values.compactMap(\.text).first
                     if state.entity == .registration, let catalogue = store.catalogue {
                         status = catalogue.currentStatus(of: view.statusEvents).code
                     }
                     if entry.isNew || !entry.changedFields.isDisjoint(with: store.indexedFields) {
                         terms = Array(Set(store.indexTerms(view).map { BodySealer.blindTerm($0, key: store.keys.indexKey) })).sorted { $0.lexicographicallyPrecedes($1) }
                     }
-                } else if let row = try Row.fetchOne(db, cachedSQL: "SELECT status, conflicts FROM record WHERE rowid = ?", arguments: [entry.rowid]) {
+                } else if let row = try Row.fetchOne(db, cachedSQL: "SELECT status, conflicts, home FROM record WHERE rowid = ?", arguments: [entry.rowid]) {
                     status = row["status"]
                     conflicts = row["conflicts"]
+                    home = row["home"]
                 }
             } else {
                 terms = []
@@ -483,11 +516,11 @@ public final class ReplicaStore: Sendable {
             let rowid: Int64
             if let existing = entry.rowid {
                 rowid = existing
-                try db.cachedStatement(sql: "UPDATE record SET state = ?, status = ?, conflicts = ?, erased = ?, terms = ? WHERE rowid = ?")
-                    .execute(arguments: [stateBytes, status, conflicts, state.isErased, termBytes, rowid])
+                try db.cachedStatement(sql: "UPDATE record SET state = ?, status = ?, conflicts = ?, erased = ?, terms = ?, home = ? WHERE rowid = ?")
+                    .execute(arguments: [stateBytes, status, conflicts, state.isErased, termBytes, home, rowid])
             } else {
-                try db.cachedStatement(sql: "INSERT INTO record(id, entity, state, status, conflicts, erased, terms) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                    .execute(arguments: [Data(id.bytes), state.entity.rawValue, stateBytes, status, conflicts, state.isErased, termBytes])
+                try db.cachedStatement(sql: "INSERT INTO record(id, entity, state, status, conflicts, erased, terms, home) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: [Data(id.bytes), state.entity.rawValue, stateBytes, status, conflicts, state.isErased, termBytes, home])
                 rowid = db.lastInsertedRowID
             }
             let insertSet = try db.cachedStatement(sql: "INSERT INTO changeset(origin, first_seq, last_seq, record, hlc, body) VALUES (?, ?, ?, ?, ?, ?)")
@@ -511,7 +544,7 @@ public final class ReplicaStore: Sendable {
 
         /// Fields whose change alters status or conflicts.
         static func viewFields(_ state: RecordState) -> Set<FieldID> {
-            Set(Schema.entity(state.entity).fields.filter { $0.kind == .mv || $0.name == "status_events" }.map(\.id))
+            Set(Schema.entity(state.entity).fields.filter { $0.kind == .mv || $0.name == "status_events" || $0.name == "site_id" }.map(\.id))
         }
     }
 
@@ -533,10 +566,16 @@ public final class ReplicaStore: Sendable {
                 -- Materialised records: merge metadata, status and counts in the clear, values stay sealed in the log.
                 CREATE TABLE record(
                     rowid INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, entity INTEGER NOT NULL,
-                    status TEXT, conflicts INTEGER NOT NULL, erased INTEGER NOT NULL, state BLOB NOT NULL, terms BLOB);
+                    status TEXT, conflicts INTEGER NOT NULL, erased INTEGER NOT NULL, state BLOB NOT NULL, terms BLOB,
+                    home TEXT);  -- the site a record is homed at (its site_id): what a central node sends that site
                 CREATE INDEX record_by_status ON record(entity, status) WHERE erased = 0;
                 -- Keyed blind index for exact lookups.
                 CREATE TABLE blind(term BLOB NOT NULL, record INTEGER NOT NULL, PRIMARY KEY(term, record)) WITHOUT ROWID;
+                -- Nodes this one syncs with: opaque info (keys, certificate) kept by the sync layer, message
+                -- counters (replay protection) and how far the peer has acknowledged our own changes.
+                CREATE TABLE peer(
+                    replica BLOB PRIMARY KEY, info BLOB NOT NULL, counter_sent INTEGER NOT NULL DEFAULT 0,
+                    counter_received INTEGER NOT NULL DEFAULT 0, acked_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
                 -- What was received but must not be applied (revoked sender, rejected batch): kept for a person.
                 CREATE TABLE quarantine(
                     id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, source TEXT NOT NULL,

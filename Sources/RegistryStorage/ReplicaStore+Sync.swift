@@ -1,0 +1,138 @@
+public import RegistryCore
+import Foundation
+import GRDB
+
+/// What sync needs from a replica beyond reads and writes: peers, message counters, scoped change
+/// feeds and quarantine.
+extension ReplicaStore {
+    // MARK: Peers and counters
+
+    public func peer(_ replica: ReplicaID) throws(StorageError) -> PeerState? {
+        try readDB { db in try Row.fetchOne(db, sql: "SELECT * FROM peer WHERE replica = ?", arguments: [Data(replica.bytes)]).map(Self.peerState) }
+    }
+
+    public func peers() throws(StorageError) -> [PeerState] {
+        try readDB { db in try Row.fetchAll(db, sql: "SELECT * FROM peer ORDER BY replica").map(Self.peerState) }
+    }
+
+    /// Adds a peer or replaces its info; counters and acknowledgements are kept.
+    public func savePeer(_ replica: ReplicaID, info: [UInt8]) throws(StorageError) {
+        try writeDB { db in
+            try db.execute(sql: "INSERT INTO peer(replica, info) VALUES (?, ?) ON CONFLICT(replica) DO UPDATE SET info = excluded.info",
+                           arguments: [Data(replica.bytes), Data(info)])
+        }
+    }
+
+    /// The next message counter towards `replica`, made durable before it is used, so a restarted
+    /// node never reuses one.
+    public func reserveCounter(for replica: ReplicaID) throws(StorageError) -> UInt64 {
+        try writeDB { db in
+            try db.execute(sql: "UPDATE peer SET counter_sent = counter_sent + 1 WHERE replica = ?", arguments: [Data(replica.bytes)])
+            guard let counter = try Int64.fetchOne(db, sql: "SELECT counter_sent FROM peer WHERE replica = ?", arguments: [Data(replica.bytes)]) else {
+                throw StorageError(.notFound, "unknown peer \(replica)")
+            }
+            return UInt64(counter)
+        }
+    }
+
+    /// Records that a message with `counter` from `replica` was accepted; refuses one not above the last.
+    public func acceptCounter(_ counter: UInt64, from replica: ReplicaID) throws(StorageError) {
+        try writeDB { db in
+            guard let last = try Int64.fetchOne(db, sql: "SELECT counter_received FROM peer WHERE replica = ?", arguments: [Data(replica.bytes)]) else {
+                throw StorageError(.notFound, "unknown peer \(replica)")
+            }
+            guard counter > UInt64(last) else { throw StorageError(.invalidChange, "message counter \(counter) from \(replica) is not above \(last): replayed") }
+            try db.execute(sql: "UPDATE peer SET counter_received = ? WHERE replica = ?", arguments: [Int64(bitPattern: counter), Data(replica.bytes)])
+        }
+    }
+
+    /// Records how far `replica` has acknowledged our own changes (never goes back).
+    public func setAcknowledged(_ seq: UInt64, by replica: ReplicaID) throws(StorageError) {
+        try writeDB { db in
+            try db.execute(sql: "UPDATE peer SET acked_seq = MAX(acked_seq, ?) WHERE replica = ?", arguments: [Int64(bitPattern: seq), Data(replica.bytes)])
+        }
+    }
+
+    // MARK: Scoped feed
+
+    /// What a site misses, in its scope: for each origin other than `excluding`, the change sets after
+    /// `vector` whose record is homed at `site` (or is reference data: sites), and skip ranges for the
+    /// rest, in sequence order, up to about `maxBytes` of change-set encoding.
+    public func feed(
+        forSite site: String, after vector: VersionVector, excluding: Set<ReplicaID>, maxBytes: Int
+    ) throws(StorageError) -> (changeSets: [ChangeSet], skips: [SeqRange]) {
+        let local = try versionVector
+        var sets: [ChangeSet] = []
+        var skips: [SeqRange] = []
+        var bytes = 0
+        for (origin, have) in local.counters.sorted(by: { $0.key < $1.key }) where !excluding.contains(origin) && have > vector[origin] {
+            guard bytes < maxBytes else { break }
+            let (originSets, originSkips, used) = try feed(origin: origin, site: site, after: vector[origin], budget: maxBytes - bytes)
+            sets += originSets
+            skips += originSkips
+            bytes += used
+        }
+        return (sets, skips)
+    }
+
+    private func feed(origin: ReplicaID, site: String, after seq: UInt64, budget: Int) throws(StorageError) -> ([ChangeSet], [SeqRange], Int) {
+        try readDB { db in
+            guard let index = try Int64.fetchOne(db, sql: "SELECT idx FROM origin WHERE replica = ?", arguments: [Data(origin.bytes)]) else { return ([], [], 0) }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT c.first_seq, c.last_seq, c.hlc, c.body, r.id, r.entity, r.home FROM changeset c JOIN record r ON r.rowid = c.record
+                WHERE c.origin = ? AND c.last_seq > ? ORDER BY c.first_seq
+                """, arguments: [index, Int64(bitPattern: seq)])
+            var sets: [ChangeSet] = []
+            var skips: [SeqRange] = []
+            var used = 0
+            var pendingSkip: SeqRange?
+            while used < budget, let row = try rows.next() {
+                let firstSeq = UInt64(bitPattern: row["first_seq"]), lastSeq = UInt64(bitPattern: row["last_seq"])
+                let entity = EntityKind(rawValue: row["entity"]) ?? .registration
+                let inScope = entity == .site || (row["home"] as String?) == site
+                guard inScope else {
+                    pendingSkip = SeqRange(origin: origin, firstSeq: pendingSkip?.firstSeq ?? firstSeq, lastSeq: lastSeq)
+                    used += 1  // skips are cheap, but bound how many rows one call walks
+                    continue
+                }
+                if let skip = pendingSkip {
+                    skips.append(skip)
+                    pendingSkip = nil
+                }
+                guard let record = RecordID(bytes: [UInt8](row["id"] as Data)) else { continue }
+                let body: Data = row["body"]
+                let header = ChangeSet(origin: origin, firstSeq: firstSeq, hlc: HLCTimestamp(rawValue: UInt64(bitPattern: row["hlc"])), entity: entity, record: record, content: .redacted(count: Int(lastSeq - firstSeq + 1)))
+                let content = try BodySealer.open([UInt8](body), header: header, key: keysForSync.dataKey)
+                sets.append(ChangeSet(origin: origin, firstSeq: firstSeq, hlc: header.hlc, entity: entity, record: record, content: content))
+                used += body.count + 48
+            }
+            if let skip = pendingSkip { skips.append(skip) }
+            return (sets, skips, used)
+        }
+    }
+
+    // MARK: Quarantine
+
+    /// Keeps something that must not be applied, for a person to review. Never lost, never applied.
+    public func quarantine(source: String, reason: String, payload: [UInt8], wallMilliseconds: UInt64) throws(StorageError) {
+        try writeDB { db in
+            try db.execute(sql: "INSERT INTO quarantine(received_at, source, reason, payload) VALUES (?, ?, ?, ?)",
+                           arguments: [Int64(bitPattern: wallMilliseconds), source, reason, Data(payload)])
+        }
+    }
+
+    public func quarantined() throws(StorageError) -> [QuarantineEntry] {
+        try readDB { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM quarantine ORDER BY id").map { row in
+                QuarantineEntry(id: row["id"], receivedAtMilliseconds: UInt64(bitPattern: row["received_at"]), source: row["source"], reason: row["reason"], payload: [UInt8](row["payload"] as Data))
+            }
+        }
+    }
+
+    static func peerState(_ row: Row) -> PeerState {
+        PeerState(
+            replica: ReplicaID(bytes: [UInt8](row["replica"] as Data)) ?? ReplicaID(high: 0, low: 0), info: [UInt8](row["info"] as Data),
+            counterSent: UInt64(bitPattern: row["counter_sent"]), counterReceived: UInt64(bitPattern: row["counter_received"]),
+            ackedSeq: UInt64(bitPattern: row["acked_seq"]))
+    }
+}

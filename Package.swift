@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "regsync", targets: ["regsync"]),
+        .executable(name: "regsyncd", targets: ["regsyncd"]),
         .library(name: "RegistryCore", targets: ["RegistryCore"]),
         .library(name: "RegistryCrypto", targets: ["RegistryCrypto"]),
         .library(name: "RegistryStorage", targets: ["RegistryStorage"]),
@@ -24,6 +25,12 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -43,9 +50,29 @@ let package = Package(
             resources: [.copy("Catalogues")],
             swiftSettings: strict
         ),
+        .target(
+            name: "RegistrySync",
+            dependencies: [
+                "RegistryCore", "RegistryCrypto", "RegistryStorage", "RegistryReplica", "RegistryProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "regsync",
-            dependencies: ["RegistryReplica", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["RegistryReplica", "RegistrySync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "regsyncd",
+            dependencies: ["RegistrySync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(
@@ -80,5 +107,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "RegsyncCLITests", dependencies: ["regsync"], swiftSettings: strict),
+        .testTarget(
+            name: "RegistrySyncTests",
+            dependencies: ["RegistrySync", "RegistryTestSupport", "regsyncd"],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -24,6 +24,12 @@ public final class Registry: Sendable {
     }
 
     public var identity: ReplicaIdentity { configuration.identity }
+    /// The node's Ed25519 key: signs sync messages and, at a central node, certificates.
+    public var signingKey: SigningKey { keys.signing }
+    /// The node's X25519 key for `crypto_kx` session keys with peers.
+    public var keyExchangeKey: KeyExchangeKey { keys.keyExchange }
+    /// The status rules in force.
+    public var statusCatalogue: StatusCatalogue { catalogue }
 
     // MARK: Setting up
 

@@ -4,25 +4,25 @@ import RegistryReplica
 
 /// `regsync`: the operator's command line. Thin: parsing, passphrase, output; logic is in the libraries.
 @main
-struct RegSync: ParsableCommand {
+struct RegSync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "regsync",
         abstract: "Offline-first registration replicas for temporary protection, CRDT-merged and sealed.",
         subcommands: [
             Init.self, Register.self, Import.self, Export.self, Show.self, Search.self, Edit.self, Event.self,
-            Erase.self, Status.self, Demo.self,
+            Erase.self, Status.self, Enroll.self, Revoke.self, Sync.self, BundleCommand.self, Quarantine.self, Demo.self,
         ])
 
     /// `register --json '{…}'` takes a JSON object, while `--json` alone asks for JSON output everywhere;
     /// the two are told apart here, before parsing.
-    static func main() {
+    static func main() async {
         var arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "register", let index = arguments.firstIndex(of: "--json"), index + 1 < arguments.count,
            arguments[index + 1].trimmingCharacters(in: .whitespaces).hasPrefix("{") {
             arguments[index] = "--input-json"
             arguments.append("--json")
         }
-        main(arguments)
+        await main(arguments)
     }
 }
 

@@ -1,0 +1,200 @@
+import NIOConcurrencyHelpers
+public import NIOCore
+import NIOPosix
+
+/// A loopback TCP proxy that damages traffic on purpose: drops connections, stalls, truncates
+/// replies and duplicates requests. The demo's flaky link and the fault tests go through it.
+///
+/// Listens on 127.0.0.1 only and forwards to one loopback port; every fault is drawn from a seeded
+/// generator, so a failing run can be replayed.
+public final class FaultProxy: Sendable {
+    public struct Faults: Sendable, Equatable {
+        /// Per reply chunk: close both sides instead of forwarding it (the request may have been applied).
+        public var drop: Double
+        /// Per reply chunk: forward half of it, then close.
+        public var truncate: Double
+        /// Per reply chunk: hold it back `stallMilliseconds` first.
+        public var stall: Double
+        public var stallMilliseconds: Int64
+        /// Per request chunk: also send a copy upstream on a second connection (its reply is discarded).
+        public var duplicate: Double
+
+        public init(drop: Double = 0, truncate: Double = 0, stall: Double = 0, stallMilliseconds: Int64 = 0, duplicate: Double = 0) {
+            self.drop = drop
+            self.truncate = truncate
+            self.stall = stall
+            self.stallMilliseconds = stallMilliseconds
+            self.duplicate = duplicate
+        }
+
+        public static let none = Faults()
+    }
+
+    /// What the proxy did so far.
+    public struct Statistics: Sendable, Equatable {
+        public var connections = 0
+        public var dropped = 0
+        public var truncated = 0
+        public var stalled = 0
+        public var duplicated = 0
+        public var bytesUp = 0
+        public var bytesDown = 0
+    }
+
+    let state: NIOLockedValueBox<(faults: Faults, random: UInt64, statistics: Statistics)>
+    let upstreamPort: Int
+    let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    public let port: Int
+
+    /// Starts listening on 127.0.0.1 (a free port) and forwarding to `127.0.0.1:upstreamPort`.
+    public init(upstreamPort: Int, faults: Faults, seed: UInt64) async throws {
+        self.upstreamPort = upstreamPort
+        state = NIOLockedValueBox((faults, seed, Statistics()))
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let box = UnsafeTransfer(value: nil as FaultProxy?)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { child in
+                guard let proxy = box.value else { return child.close() }
+                return child.pipeline.addHandler(ClientSide(proxy: proxy))
+            }
+        channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        port = channel.localAddress?.port ?? 0
+        box.value = self
+    }
+
+    public var faults: Faults {
+        get { state.withLockedValue { $0.faults } }
+        set { state.withLockedValue { $0.faults = newValue } }
+    }
+
+    public var statistics: Statistics { state.withLockedValue { $0.statistics } }
+
+    public func stop() async {
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
+
+    /// Draws a number in [0, 1) from the proxy's seeded generator (SplitMix64).
+    func draw() -> Double {
+        state.withLockedValue { state in
+            state.random &+= 0x9E37_79B9_7F4A_7C15
+            var z = state.random
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+    }
+
+    func count(_ update: (inout Statistics) -> Void) { state.withLockedValue { update(&$0.statistics) } }
+
+    func connectUpstream(on loop: any EventLoop, forwardingTo client: (any Channel)?) -> EventLoopFuture<any Channel> {
+        ClientBootstrap(group: loop)
+            .channelInitializer { upstream in
+                upstream.pipeline.addHandler(ServerSide(proxy: self, client: client))
+            }
+            .connect(host: "127.0.0.1", port: upstreamPort)
+    }
+}
+
+/// Reads from the client, forwards upstream (and maybe a duplicate on a second connection).
+private final class ClientSide: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    let proxy: FaultProxy
+    var upstream: (any Channel)?
+    var pending: [ByteBuffer] = []
+
+    init(proxy: FaultProxy) { self.proxy = proxy }
+
+    func channelActive(context: ChannelHandlerContext) {
+        proxy.count { $0.connections += 1 }
+        let client = context.channel
+        proxy.connectUpstream(on: context.eventLoop, forwardingTo: client).whenComplete { result in
+            switch result {
+            case .success(let upstream):
+                self.upstream = upstream
+                for buffer in self.pending { upstream.writeAndFlush(buffer, promise: nil) }
+                self.pending = []
+            case .failure:
+                client.close(promise: nil)
+            }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        proxy.count { $0.bytesUp += buffer.readableBytes }
+        if proxy.draw() < proxy.faults.duplicate {
+            proxy.count { $0.duplicated += 1 }
+            proxy.connectUpstream(on: context.eventLoop, forwardingTo: nil).whenSuccess { shadow in
+                shadow.writeAndFlush(buffer).whenComplete { _ in
+                    shadow.eventLoop.scheduleTask(in: .seconds(2)) { shadow.close(promise: nil) }
+                }
+            }
+        }
+        if let upstream { upstream.writeAndFlush(buffer, promise: nil) } else { pending.append(buffer) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        upstream?.close(promise: nil)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+}
+
+/// Reads the central node's reply and damages it as the faults say before passing it on.
+private final class ServerSide: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    let proxy: FaultProxy
+    let client: (any Channel)?
+
+    init(proxy: FaultProxy, client: (any Channel)?) {
+        self.proxy = proxy
+        self.client = client
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let client else { return }  // a duplicate's reply: discarded
+        var buffer = unwrapInboundIn(data)
+        let faults = proxy.faults
+        let upstream = context.channel
+        if proxy.draw() < faults.drop {
+            proxy.count { $0.dropped += 1 }
+            client.close(promise: nil)
+            upstream.close(promise: nil)
+            return
+        }
+        if proxy.draw() < faults.truncate, buffer.readableBytes > 1 {
+            proxy.count { $0.truncated += 1 }
+            let half = buffer.readSlice(length: buffer.readableBytes / 2)!
+            client.writeAndFlush(half).whenComplete { _ in
+                client.close(promise: nil)
+                upstream.close(promise: nil)
+            }
+            return
+        }
+        proxy.count { $0.bytesDown += buffer.readableBytes }
+        if proxy.draw() < faults.stall {
+            proxy.count { $0.stalled += 1 }
+            context.eventLoop.scheduleTask(in: .milliseconds(faults.stallMilliseconds)) { client.writeAndFlush(buffer, promise: nil) }
+        } else {
+            client.writeAndFlush(buffer, promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        client?.close(promise: nil)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+}
+
+/// Hands a value across the bootstrap's `@Sendable` initialiser (set once, before any connection).
+private final class UnsafeTransfer<Value>: @unchecked Sendable {
+    var value: Value
+    init(value: Value) { self.value = value }
+}

@@ -124,6 +124,8 @@ public struct MatchIndex: Sendable {
     /// A hit is a candidate scoring at least this (names and birth date agreeing, or a document
     /// and one of them).
     public static let defaultThreshold: Double = 12
+    /// Entries read per blocking key at most (bounds the latency of a look-up).
+    public static let maxPerKey = 300
 
     private var bloom: [UInt64] = []
     private var fields: [UInt32] = []  // date, sortedDate, year, sex, doc1, doc2 per entry
@@ -184,8 +186,12 @@ public struct MatchIndex: Sendable {
         let mask = UInt32(heads.count - 1)
         for k in e.keys {
             var node = heads[Int(k.multipliedFullWidth(by: 0x9E37_79B1).low & mask)]
-            while node != 0 {
+            var taken = 0
+            // A key shared by very many entries (a common name in a common year) is read only
+            // up to `maxPerKey` most recent entries: the other keys still find the duplicate.
+            while node != 0 && taken < Self.maxPerKey {
                 if nodeKey[Int(node)] == k {
+                    taken += 1
                     let entry = nodeEntry[Int(node)]
                     if seen.insert(entry).inserted {
                         let c = score(e, Int(entry))
@@ -219,13 +225,16 @@ public struct MatchIndex: Sendable {
         return IndexCandidate(entry: entry, score: s, nameSimilarity: dice)
     }
 
-    /// SipHash-2-4 keyed by a 32-byte secret (two 128-bit halves, outputs XORed), the
-    /// standard-library default keyed hash.
+    /// SipHash-2-4 keyed by a 32-byte secret: the first 128-bit half hashes the message, the
+    /// second hashes that result (so equal halves do not cancel). The standard-library default.
     public static func sipHash(key: [UInt8]) -> KeyedHash {
         precondition(key.count == 32, "match index key must be 32 bytes")
         func word(_ o: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 | UInt64(key[o + $1]) << (8 * UInt64($1)) } }
         let k = (word(0), word(8), word(16), word(24))
-        return { bytes in SipHash24.hash(bytes, k.0, k.1) ^ SipHash24.hash(bytes, k.2, k.3) }
+        return { bytes in
+            let inner = SipHash24.hash(bytes, k.0, k.1)
+            return SipHash24.hash(withUnsafeBytes(of: inner.littleEndian, Array.init), k.2, k.3)
+        }
     }
 }
 

@@ -108,6 +108,9 @@ struct PreparedRecord: Sendable {
     /// Term frequencies of the given-name skeleton and family-name stem, set after counting.
     var givenFrequency: Float = 0
     var familyFrequency: Float = 0
+    /// log2 of the above (0 when unknown, which makes the adjustment neutral-to-positive).
+    var givenLogFrequency: Float = -30
+    var familyLogFrequency: Float = -30
 
     init(_ r: PersonRecord) {
         let (givenTokens, gluedPatronymic) = NameNormalizer.splitGiven(Transliterator.tokens(r.givenName))

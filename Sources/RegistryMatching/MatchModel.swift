@@ -14,8 +14,10 @@ public struct MatchModel: Sendable, CustomStringConvertible {
     /// value's own frequency into a Bayes-factor adjustment.
     var meanGivenFrequency: Double = 0
     var meanFamilyFrequency: Double = 0
-    /// lg2(m/u) per field and level.
+    /// log2(m/u) per field and level.
     var weights: [[Double]] = []
+    /// The same, flat: field × 8 + level (level 7, missing, weighs 0).
+    var flatWeights: [Double] = []
     var priorWeight: Double = 0
 
     init(m: [[Double]], u: [[Double]], prior: Double) {
@@ -27,6 +29,8 @@ public struct MatchModel: Sendable, CustomStringConvertible {
 
     mutating func refresh() {
         weights = zip(m, u).map { ms, us in zip(ms, us).map { lg2(max($0, 1e-9) / max($1, 1e-9)) } }
+        flatWeights = [Double](repeating: 0, count: 8 * weights.count)
+        for (f, row) in weights.enumerated() { for (l, w) in row.enumerated() { flatWeights[8 * f + l] = w } }
         let p = min(max(prior, 1e-12), 0.5)
         priorWeight = lg2(p / (1 - p))
     }
@@ -35,28 +39,28 @@ public struct MatchModel: Sendable, CustomStringConvertible {
     @inline(__always)
     func weight(_ v: ComparisonVector, _ a: PreparedRecord, _ b: PreparedRecord) -> Double {
         var w = priorWeight
-        for f in 0..<ComparisonVector.fieldCount {
-            let l = v[f]
-            if l != ComparisonVector.missing { w += weights[f][Int(l)] }
+        flatWeights.withUnsafeBufferPointer { table in
+            var bits = v.bits
+            for f in 0..<ComparisonVector.fieldCount {
+                w += table[8 * f + Int(bits & 7)]
+                bits >>= 3
+            }
         }
         // Term-frequency adjustment: agreeing on a rare name says more than on a common one.
         let g = v[0], fam = v[1]
         if !v.namesSwapped {
             if g >= 2 && g != ComparisonVector.missing {
-                w += tfAdjustment(mean: meanGivenFrequency, Double(max(a.givenFrequency, b.givenFrequency)))
+                w += min(3, max(-3, log2MeanGivenFrequency - Double(max(a.givenLogFrequency, b.givenLogFrequency))))
             }
             if fam >= 2 && fam != ComparisonVector.missing {
-                w += tfAdjustment(mean: meanFamilyFrequency, Double(max(a.familyFrequency, b.familyFrequency)))
+                w += min(3, max(-3, log2MeanFamilyFrequency - Double(max(a.familyLogFrequency, b.familyLogFrequency))))
             }
         }
         return w
     }
 
-    @inline(__always)
-    private func tfAdjustment(mean: Double, _ tf: Double) -> Double {
-        guard tf > 0, mean > 0 else { return 0 }
-        return min(3, max(-3, lg2(mean / tf)))
-    }
+    var log2MeanGivenFrequency: Double { meanGivenFrequency > 0 ? lg2(meanGivenFrequency) : 0 }
+    var log2MeanFamilyFrequency: Double { meanFamilyFrequency > 0 ? lg2(meanFamilyFrequency) : 0 }
 
     public var description: String {
         var lines = ["MatchModel(prior: \(prior))"]

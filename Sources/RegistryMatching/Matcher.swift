@@ -10,9 +10,9 @@ public struct MatchConfiguration: Sendable {
     public var matchThreshold: Double = defaultMatchThreshold
     public var possibleThreshold: Double = defaultPossibleThreshold
     /// Blocks up to this size are compared in full; larger ones by sorted neighbourhood.
-    public var maxBlockSize: Int = 64
+    public var maxBlockSize: Int = 40
     /// Neighbours on each side compared inside an oversized block.
-    public var window: Int = 16
+    public var window: Int = 10
     /// Random pairs drawn to estimate u probabilities.
     public var randomPairs: Int = 300_000
     /// Largest cluster product |A|·|B| for which a merge is checked pair by pair.
@@ -91,7 +91,9 @@ public struct Matcher: Sendable {
     /// Finds duplicate registrations among `records`.
     /// - Parameter progress: called with (records done, records total) during comparison.
     public func dedupe(_ records: [PersonRecord], progress: (@Sendable (Int, Int) -> Void)? = nil) -> DedupeResult {
+        let start = ContinuousClock.now
         let prepared = Engine.prepare(records, parallel: configuration.parallel)
+        if Engine.timing { print("  prepare: \(ContinuousClock.now - start)") }
         let engine = Engine(configuration: configuration, records: prepared, split: nil)
         return engine.run(model: model, progress: progress)
     }
@@ -139,6 +141,8 @@ struct Engine: Sendable {
     /// For linkage: records `0..<split` are list A, the rest list B.
     let split: Int?
 
+    static let timing = debugTimingEnabled()
+
     static func prepare(_ records: [PersonRecord], parallel: Bool) -> [PreparedRecord] {
         let out = SharedBuffer<PreparedRecord?>(repeating: nil, count: records.count)
         forEachChunk(count: records.count, chunkSize: 2048, parallel: parallel) { _, range in
@@ -153,8 +157,14 @@ struct Engine: Sendable {
         }
         let n = Float(max(records.count, 1))
         for i in prepared.indices {
-            if let g = prepared[i].given { prepared[i].givenFrequency = Float(given[g.skeletonHash] ?? 1) / n }
-            if let f = prepared[i].family { prepared[i].familyFrequency = Float(family[f.stemHash] ?? 1) / n }
+            if let g = prepared[i].given {
+                prepared[i].givenFrequency = Float(given[g.skeletonHash] ?? 1) / n
+                prepared[i].givenLogFrequency = Float(lg2(Double(prepared[i].givenFrequency)))
+            }
+            if let f = prepared[i].family {
+                prepared[i].familyFrequency = Float(family[f.stemHash] ?? 1) / n
+                prepared[i].familyLogFrequency = Float(lg2(Double(prepared[i].familyFrequency)))
+            }
         }
         return prepared
     }
@@ -199,15 +209,16 @@ struct Engine: Sendable {
                 let chunk = batchStart + c
                 var stamp = [Int32](repeating: -1, count: records.count)
                 var local = Candidates()
-                for i in (chunk * chunkSize)..<min(upper, (chunk + 1) * chunkSize) {
-                    let a = records[i]
-                    index.forEachCandidate(
-                        of: i, maxBlockSize: config.maxBlockSize, window: config.window, stamp: &stamp,
-                        accept: { accepts(i, $0) }
-                    ) { j in
-                        local.left.append(Int32(i))
-                        local.right.append(Int32(j))
-                        local.vectors.append(Comparator.compare(a, records[j]).bits)
+                records.withUnsafeBufferPointer { recs in
+                    for i in (chunk * chunkSize)..<min(upper, (chunk + 1) * chunkSize) {
+                        index.forEachCandidate(
+                            of: i, maxBlockSize: config.maxBlockSize, window: config.window, stamp: &stamp,
+                            accept: { accepts(i, $0) }
+                        ) { j in
+                            local.left.append(Int32(i))
+                            local.right.append(Int32(j))
+                            local.vectors.append(Comparator.compare(recs[i], recs[j]).bits)
+                        }
                     }
                 }
                 slots[chunk] = local
@@ -314,7 +325,7 @@ struct Engine: Sendable {
         var histogram: [UInt32: Int] = [:]
         var population = 0.0
         var p = 0
-        let cap = 40
+        let cap = 12
         while p < keyed.count {
             var q = p + 1
             while q < keyed.count && keyed[q].0 == keyed[p].0 { q += 1 }
@@ -338,21 +349,29 @@ struct Engine: Sendable {
     // MARK: Scoring and clustering
 
     func run(model trained: MatchModel?, progress: (@Sendable (Int, Int) -> Void)?) -> DedupeResult {
+        let clock = ContinuousClock()
+        var t0 = clock.now
+        func lap(_ what: String) { if Self.timing { print("  \(what): \(clock.now - t0)"); t0 = clock.now } }
         let candidates = candidates(progress: progress)
+        lap("candidates")
         let model = trained ?? train()
+        lap("train")
         let possible = logit(configuration.possibleThreshold)
         let matchW = logit(configuration.matchThreshold)
 
         struct Edge { var i: Int32; var j: Int32; var weight: Double; var bits: UInt32 }
         var edges: [Edge] = []
-        for k in 0..<candidates.vectors.count {
-            let i = Int(candidates.left[k]), j = Int(candidates.right[k])
-            let v = ComparisonVector(bits: candidates.vectors[k])
-            let w = model.weight(v, records[i], records[j])
-            if w < possible || Self.householdForbids(records[i], records[j], v) { continue }
-            edges.append(Edge(i: Int32(i), j: Int32(j), weight: w, bits: v.bits))
+        records.withUnsafeBufferPointer { recs in
+            for k in 0..<candidates.vectors.count {
+                let i = Int(candidates.left[k]), j = Int(candidates.right[k])
+                let v = ComparisonVector(bits: candidates.vectors[k])
+                let w = model.weight(v, recs[i], recs[j])
+                if w < possible || Self.householdForbids(recs[i], recs[j], v) { continue }
+                edges.append(Edge(i: Int32(i), j: Int32(j), weight: w, bits: v.bits))
+            }
         }
         edges.sort { $0.weight > $1.weight }
+        lap("score")
 
         // Clustering: union of supported edges only.
         var parent = Array(0..<records.count)
@@ -395,6 +414,7 @@ struct Engine: Sendable {
             }
             pairs.append(ScoredPair(a: Int(e.i), b: Int(e.j), weight: e.weight, band: band, explanation: explanation))
         }
+        lap("cluster+explain")
         let clusters = members.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
         return DedupeResult(pairs: pairs, clusters: clusters, comparedPairs: candidates.vectors.count, model: model)
     }

@@ -1,0 +1,158 @@
+import Testing
+@testable import RegistryMatching
+
+@Suite("Matching")
+struct MatcherTests {
+    static let base = PersonRecord(
+        id: "a", givenName: "Олександр", familyName: "Шевченко", patronymic: "Петрович", sex: "M",
+        birthDate: "1985-03-07", birthPlace: "Житомир", nationality: "UA", documentNumbers: ["FA123456"],
+        householdID: "H1", siteID: "S1")
+
+    static let variant = PersonRecord(
+        id: "b", givenName: "Aleksandr", familyName: "Szewczenko", patronymic: nil, sex: "M",
+        birthDate: "1985-07-03", birthPlace: "Żytomierz", nationality: "UKR", documentNumbers: ["FA 123 456"],
+        householdID: "H9", siteID: "S2")
+
+    private func sharesBlock(_ a: PersonRecord, _ b: PersonRecord) -> Bool {
+        var ka = Set<UInt64>(), kb = Set<UInt64>()
+        BlockIndex.keys(PreparedRecord(a)) { k, _ in ka.insert(k) }
+        BlockIndex.keys(PreparedRecord(b)) { k, _ in kb.insert(k) }
+        return !ka.isDisjoint(with: kb)
+    }
+
+    @Test func blockingSurvivesAnySingleWrongField() {
+        var wrong: [PersonRecord] = []
+        var r = Self.base; r.id = "g"; r.givenName = "Ivan"; wrong.append(r)
+        r = Self.base; r.id = "f"; r.familyName = "Melnyk"; wrong.append(r)
+        r = Self.base; r.id = "d"; r.birthDate = "1991-11-30"; wrong.append(r)
+        r = Self.base; r.id = "n"; r.documentNumbers = ["XX999999"]; wrong.append(r)
+        r = Self.base; r.id = "s"; r.givenName = Self.base.familyName; r.familyName = Self.base.givenName; wrong.append(r)
+        r = Self.base; r.id = "p"; r.birthDate = "1985"; wrong.append(r)
+        r = Self.base; r.id = "m"; r.birthDate = nil; r.documentNumbers = []; wrong.append(r)
+        for w in wrong {
+            #expect(sharesBlock(Self.base, w), "record \(w.id) lost its block")
+        }
+        // Two spellings of one registration share a block too.
+        #expect(sharesBlock(Self.base, Self.variant))
+    }
+
+    @Test func transliteratedDuplicateScoresAsMatch() {
+        let pair = Matcher().score(Self.base, Self.variant)
+        #expect(pair.probability > 0.95)
+        #expect(pair.band == .match)
+    }
+
+    @Test func scoreIsMonotonicInAgreement() {
+        // Remove agreeing fields one at a time: the weight must never rise.
+        var b = Self.base
+        b.id = "b"; b.householdID = "H2"
+        var steps: [PersonRecord] = [b]
+        b.documentNumbers = []; steps.append(b)
+        b.birthPlace = nil; steps.append(b)
+        b.patronymic = nil; steps.append(b)
+        b.birthDate = "1985-07-03"; steps.append(b)  // exact → swapped
+        b.birthDate = "1985"; steps.append(b)  // → partial
+        b.givenName = "Oleksander"; steps.append(b)  // exact → skeleton
+        b.givenName = "Petro"; steps.append(b)  // → disagree
+        let matcher = Matcher()
+        let weights = steps.map { matcher.score(Self.base, $0).weight }
+        for k in 1..<weights.count {
+            #expect(weights[k] <= weights[k - 1], "step \(k): \(weights[k - 1]) → \(weights[k])")
+        }
+        #expect(weights.first! > weights.last! + 10)
+    }
+
+    @Test func twinsInOneHouseholdAreNotLinked() {
+        let oleh = PersonRecord(id: "t1", givenName: "Олег", familyName: "Коваленко", patronymic: "Іванович", sex: "M",
+                                birthDate: "2012-05-04", birthPlace: "Київ", nationality: "UA", householdID: "H7")
+        let olha = PersonRecord(id: "t2", givenName: "Ольга", familyName: "Коваленко", patronymic: "Іванівна", sex: "F",
+                                birthDate: "2012-05-04", birthPlace: "Київ", nationality: "UA", householdID: "H7")
+        let ivan = PersonRecord(id: "t3", givenName: "Іван", familyName: "Коваленко", patronymic: "Іванович", sex: "M",
+                                birthDate: "2012-05-04", birthPlace: "Київ", nationality: "UA", householdID: "H7")
+        // The same family registered again elsewhere, in Polish spelling.
+        var olegAgain = oleh; olegAgain.id = "t4"; olegAgain.givenName = "Oleh"; olegAgain.familyName = "Kowalenko"
+        olegAgain.householdID = "H8"
+        var olhaAgain = olha; olhaAgain.id = "t5"; olhaAgain.givenName = "Olha"; olhaAgain.familyName = "Kowalenko"
+        olhaAgain.householdID = "H8"
+        let matcher = Matcher()
+        #expect(matcher.score(oleh, olha).weight == -.infinity)
+        #expect(matcher.score(oleh, ivan).weight == -.infinity)
+        let result = matcher.dedupe([oleh, olha, ivan, olegAgain, olhaAgain])
+        let clusters = Set(result.clusters.map { Set($0) })
+        for cluster in result.clusters {
+            let ids = Set(cluster.map { [oleh, olha, ivan, olegAgain, olhaAgain][$0].id })
+            #expect(ids == ["t1", "t4"] || ids == ["t2", "t5"], "unexpected cluster \(ids)")
+        }
+        _ = clusters
+    }
+
+    @Test func explanationNamesFieldsNeverValues() {
+        let pair = Matcher().score(Self.base, Self.variant)
+        let text = pair.explanation.description
+        #expect(text.contains("givenName"))
+        #expect(text.contains("familyName"))
+        #expect(text.contains("birthDate"))
+        #expect(text.contains("document"))
+        for value in ["Олександр", "Aleksandr", "oleksandr", "Szewczenko", "shevchenko", "1985", "123456", "FA1",
+                      "Житомир", "Żytomierz", "zhytomyr", "UKR", "Петрович"] {
+            #expect(!text.localizedLowercaseContains(value), "explanation leaks \(value)")
+        }
+        #expect(!"\(Self.base)".contains("Шевченко"))
+    }
+
+    @Test func dedupeFindsDuplicatesAcrossSpellings() {
+        var records: [PersonRecord] = []
+        let people: [(String, String, String)] = [
+            ("Наталія", "Бондаренко", "1979-02-11"), ("Юлія", "Ткаченко", "1990-10-01"),
+            ("Михайло", "Ковальчук", "1962-06-23"), ("Сергій", "Мельник", "2001-12-05"),
+        ]
+        let spellings: [(String, String)] = [("Natalija", "Bondarenko"), ("Julia", "Tkatschenko"),
+                                             ("Mychajlo", "Kowalczuk"), ("Sergey", "Melnik")]
+        for (k, p) in people.enumerated() {
+            records.append(PersonRecord(id: "u\(k)", givenName: p.0, familyName: p.1, birthDate: p.2, householdID: "A\(k)"))
+            records.append(PersonRecord(id: "l\(k)", givenName: spellings[k].0, familyName: spellings[k].1,
+                                        birthDate: p.2, householdID: "B\(k)"))
+        }
+        // Unrelated people so that the model has something to estimate u from.
+        let fillers = ["Іван", "Петро", "Олена", "Ірина", "Тарас", "Богдан", "Оксана", "Вікторія"]
+        for k in 0..<80 {
+            records.append(PersonRecord(id: "f\(k)", givenName: fillers[k % 8], familyName: "Прізвище\(k)",
+                                        birthDate: "19\(50 + k % 50)-0\(1 + k % 9)-1\(k % 10)"))
+        }
+        let result = Matcher().dedupe(records)
+        let found = Set(result.clusters.map { Set($0.map { records[$0].id.dropFirst() }) })
+        for k in 0..<people.count { #expect(found.contains(["\(k)"]), "pair \(k) not found") }
+        #expect(result.clusters.allSatisfy { $0.count == 2 })
+    }
+
+    @Test func matchIndexFindsRegisteredPerson() throws {
+        let hash = MatchIndex.sipHash(key: [UInt8](repeating: 7, count: 32))
+        var index = MatchIndex(expectedCount: 16)
+        index.insert(MatchEncoding(Self.base, hash: hash))
+        var other = Self.base; other.givenName = "Ivan"; other.birthDate = "1970-01-01"; other.documentNumbers = []
+        index.insert(MatchEncoding(other, hash: hash))
+        let query = MatchEncoding(Self.variant, hash: hash)
+        let hits = index.query(query)
+        #expect(hits.first?.entry == 0)
+        #expect(!hits.contains { $0.entry == 1 })
+        // Wire format round-trips and stays small.
+        let bytes = query.bytes
+        #expect(bytes.count <= 117)
+        #expect(MatchEncoding(bytes: bytes) == query)
+        #expect(MatchEncoding(bytes: [0x52, 0x4D, 2, 0]) == nil)
+        // A different key gives unrelated encodings.
+        let other32 = MatchIndex.sipHash(key: [UInt8](repeating: 8, count: 32))
+        #expect(MatchEncoding(Self.base, hash: other32).keys != MatchEncoding(Self.base, hash: hash).keys)
+    }
+
+    @Test func sipHashMatchesReferenceVector() {
+        // SipHash-2-4 reference: key 00..0f, message 00..0e → a129ca6149be45e5.
+        let key = (0..<16).map(UInt8.init)
+        func word(_ o: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 | UInt64(key[o + $1]) << (8 * UInt64($1)) } }
+        #expect(SipHash24.hash((0..<15).map(UInt8.init), word(0), word(8)) == 0xa129_ca61_49be_45e5)
+    }
+}
+
+extension String {
+    func localizedLowercaseContains(_ s: String) -> Bool { lowercased().contains(s.lowercased()) }
+}

@@ -1,1 +1,0 @@
-// RegistryProtocol — placeholder until the protocol module lands.

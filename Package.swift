@@ -109,7 +109,11 @@ let package = Package(
         .testTarget(name: "RegsyncCLITests", dependencies: ["regsync"], swiftSettings: strict),
         .testTarget(
             name: "RegistrySyncTests",
-            dependencies: ["RegistrySync", "RegistryTestSupport", "regsyncd"],
+            dependencies: [
+                "RegistrySync", "RegistryTestSupport", "regsyncd",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]

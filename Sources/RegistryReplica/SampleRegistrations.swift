@@ -6,6 +6,7 @@ import Foundation
 /// detection have something real to do.
 public struct SampleRegistrations: Sequence, IteratorProtocol {
     private var state: UInt64
+    private let tag: String
     private var index = 0
     public let count: Int
     public let site: String
@@ -13,6 +14,7 @@ public struct SampleRegistrations: Sequence, IteratorProtocol {
     public init(count: Int, seed: UInt64 = 2022_02_24, site: String = "") {
         self.count = count
         state = seed
+        tag = String(seed % 46_656, radix: 36, uppercase: true)
         self.site = site
     }
 
@@ -50,7 +52,7 @@ public struct SampleRegistrations: Sequence, IteratorProtocol {
         let cyrillic = next(4) == 0
         let spelling = next(3)
         var row: [String: String] = [
-            "record_id": "\(site.isEmpty ? "R" : site)-\(index)",
+            "record_id": "\(site.isEmpty ? "R" : site)-\(tag)-\(index)",
             "given_name": cyrillic ? given.0 : given.1[spelling],
             "family_name": cyrillic ? family.0 : family.1[spelling % family.1.count],
             "sex": ["F", "M"][next(2)],

@@ -3,39 +3,6 @@ import RegistryCore
 public import RegistryProtocol
 import RegistryStorage
 
-/// Bundle files: the same sealed envelopes as HTTP, written to a file a courier carries.
-///
-/// Layout: `"RSBN"`, version byte 1, then envelopes each preceded by a 4-byte big-endian length.
-public enum BundleFile {
-    static let magic = Array("RSBN".utf8)
-
-    public static func encode(_ envelopes: [[UInt8]]) -> [UInt8] {
-        var bytes = magic + [1]
-        for envelope in envelopes {
-            let count = UInt32(envelope.count)
-            bytes += [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
-            bytes += envelope
-        }
-        return bytes
-    }
-
-    public static func decode(_ bytes: [UInt8]) throws(SyncError) -> [[UInt8]] {
-        guard bytes.count >= 5, Array(bytes[0..<4]) == magic else { throw SyncError(.invalidInput, "not a RegistrySync bundle") }
-        guard bytes[4] == 1 else { throw SyncError(.rejected, "bundle version \(bytes[4]) is not supported", rejection: .unsupportedVersion) }
-        var envelopes: [[UInt8]] = []
-        var offset = 5
-        while offset < bytes.count {
-            guard offset + 4 <= bytes.count else { throw SyncError(.rejected, "bundle is truncated", rejection: .truncated) }
-            let count = bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
-            offset += 4
-            guard count <= 8 << 20, offset + count <= bytes.count else { throw SyncError(.rejected, "bundle is truncated", rejection: .truncated) }
-            envelopes.append(Array(bytes[offset..<offset + count]))
-            offset += count
-        }
-        return envelopes
-    }
-}
-
 /// What importing a bundle did.
 public struct BundleReport: Sendable, Equatable, Codable {
     public var changesApplied = 0
@@ -79,7 +46,7 @@ extension SiteSynchronizer {
         let central = try node.central()
         let channel = try node.channel(to: central.info, asClient: true)
         var report = BundleReport()
-        for envelope in try BundleFile.decode(bytes) {
+        for envelope in try decodeBundle(bytes) {
             let last = try syncStorage { () throws(StorageError) in try node.store.peer(central.info.node.replicaID)?.counterReceived ?? 0 }
             let opened: (message: Message, counter: UInt64)
             do { opened = try channel.open(envelope, lastCounter: last) } catch {
@@ -116,7 +83,7 @@ extension CentralResponder {
         var report = BundleReport()
         var sender: ReplicaID?
         var siteVector = VersionVector()
-        for envelope in try BundleFile.decode(bytes) {
+        for envelope in try decodeBundle(bytes) {
             let header: EnvelopeHeader
             do { header = try EnvelopeHeader.parse(envelope) } catch { throw SyncError(error) }
             sender = header.sender
@@ -140,4 +107,8 @@ extension CentralResponder {
         report.acknowledgedSeq = vector[sender]
         return (report, BundleFile.encode([receipt]))
     }
+}
+
+func decodeBundle(_ bytes: [UInt8]) throws(SyncError) -> [[UInt8]] {
+    do { return try BundleFile.decode(bytes) } catch { throw SyncError(error) }
 }

@@ -1,5 +1,5 @@
 public import Foundation
-import Logging
+public import Logging
 import RegistryCore
 public import RegistryProtocol
 import RegistryStorage

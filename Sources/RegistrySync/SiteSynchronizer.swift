@@ -1,5 +1,5 @@
 public import Foundation
-import Logging
+public import Logging
 public import RegistryCore
 public import RegistryProtocol
 import RegistryStorage
@@ -91,9 +91,12 @@ public final class SiteSynchronizer: Sendable {
                     throw SyncError(error)
                 }
             }
-        } catch {
+        } catch let error as SyncError {
             metrics.failures("central").increment()
             throw error
+        } catch {
+            metrics.failures("central").increment()
+            throw SyncError(.io, "\(type(of: error))")
         }
         metrics.changesSent("central").increment(by: Int64(report.changesSent))
         metrics.changesReceived("central").increment(by: Int64(report.changesReceived))

@@ -36,9 +36,7 @@ public final class SyncNode: Sendable {
 
     /// A site's request: its id, state and public keys, signed to prove it holds the keys.
     public func enrollmentRequest(now: Date = Date()) throws(SyncError) -> EnrollmentRequest {
-        do {
-            return try EnrollmentRequest.make(local: local, siteID: identity.siteID, state: identity.state, now: iso(now))
-        } catch { throw SyncError(error) }
+        EnrollmentRequest.make(local: local, siteID: identity.siteID, state: identity.state, now: iso(now))
     }
 
     /// At the central node: checks the request, signs a certificate and enrols the site as a peer.
@@ -85,8 +83,7 @@ public final class SyncNode: Sendable {
         if !entries.contains(where: { $0.replicaID == site.info.node.replicaID }) {
             entries.append(RevocationList.Entry(replicaID: site.info.node.replicaID, serial: site.info.certificate?.serial ?? 0, revokedAt: iso(now), reason: reason))
         }
-        let list: RevocationList
-        do { list = try RevocationList.sign(issuer: local, version: (current?.version ?? 0) + 1, entries: entries) } catch { throw SyncError(error) }
+        let list = RevocationList.sign(issuer: local, version: (current?.version ?? 0) + 1, entries: entries)
         try setting("revocations", json(list))
         return list
     }

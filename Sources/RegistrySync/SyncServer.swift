@@ -1,6 +1,6 @@
 public import Hummingbird
-import ServiceLifecycle
-import Logging
+public import ServiceLifecycle
+public import Logging
 import NIOCore
 
 /// The central node's HTTP face: `POST /v1/sync` (one envelope in, one out), `GET /metrics`

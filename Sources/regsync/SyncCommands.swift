@@ -197,7 +197,7 @@ struct Quarantine: ParsableCommand {
         let output = Output(json: node.json)
         let registry = try node.open()
         let entries = try output.guarding { () throws -> [QuarantineEntryView] in
-            do { return try registry.store.quarantined().map(QuarantineEntryView.init) } catch { throw ReplicaError(.storage, error.description) }
+            do { return try registry.store.quarantined().map(QuarantineEntryView.init) } catch { throw ReplicaError(.storage, "\(error)") }
         }
         output.emit(["entries": entries.map { ["id": $0.id, "source": $0.source, "reason": $0.reason, "bytes": $0.bytes, "received_at_ms": $0.receivedAt] }]) {
             entries.isEmpty ? "quarantine is empty" : entries.map { "#\($0.id) \($0.source): \($0.reason) (\($0.bytes) bytes)" }.joined(separator: "\n")

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ServiceLifecycle
 import RegistryCore
 import RegistryProtocol
 import RegistryReplica
@@ -88,18 +90,21 @@ struct ConvergenceTests {
 final class RunningServer: @unchecked Sendable {
     let port: Int
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
     init(responder: CentralResponder, metrics: SyncMetrics) async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = SyncServer.application(responder: responder, metrics: metrics, host: "127.0.0.1", port: 0) { continuation.yield($0) }
-        task = Task { try await application.runService() }
+        let group = ServiceGroup(services: [application], gracefulShutdownSignals: [], cancellationSignals: [], logger: Logger(label: "test"))
+        self.group = group
+        task = Task { try await group.run() }
         var iterator = stream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw SyncError(.transport, "server did not start") }
         self.port = port
     }
 
     func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = await task.result
     }
 }

@@ -31,9 +31,19 @@ struct ProcessKillTests {
 
     func freePort() -> Int { 20_000 + Int.random(in: 0..<30_000) }
 
+    /// Waits until something accepts TCP connections on the port.
     func waitForHealth(_ port: Int) async throws {
-        for _ in 0..<100 {
-            if let data = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/healthz")!), String(decoding: data, as: UTF8.self).hasPrefix("ok") { return }
+        for _ in 0..<150 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            close(fd)
+            if connected == 0 { return }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         throw SyncError(.transport, "daemon did not come up on \(port)")

@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "RegistryMatching", targets: ["RegistryMatching"]),
         .library(name: "RegistryReplica", targets: ["RegistryReplica"]),
         .library(name: "RegistryProtocol", targets: ["RegistryProtocol"]),
+        .library(name: "RegistrySync", targets: ["RegistrySync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),

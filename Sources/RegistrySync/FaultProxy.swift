@@ -1,5 +1,5 @@
 import NIOConcurrencyHelpers
-public import NIOCore
+import NIOCore
 import NIOPosix
 
 /// A loopback TCP proxy that damages traffic on purpose: drops connections, stalls, truncates
@@ -18,13 +18,22 @@ public final class FaultProxy: Sendable {
         public var stallMilliseconds: Int64
         /// Per request chunk: also send a copy upstream on a second connection (its reply is discarded).
         public var duplicate: Double
+        /// Emulated link speed in each direction, bytes per second (nil: as fast as loopback).
+        public var bytesPerSecond: Int?
+        /// Close every connection after a random lifetime in this range of milliseconds (nil: never).
+        public var connectionLifetimeMilliseconds: ClosedRange<Int64>?
 
-        public init(drop: Double = 0, truncate: Double = 0, stall: Double = 0, stallMilliseconds: Int64 = 0, duplicate: Double = 0) {
+        public init(
+            drop: Double = 0, truncate: Double = 0, stall: Double = 0, stallMilliseconds: Int64 = 0, duplicate: Double = 0,
+            bytesPerSecond: Int? = nil, connectionLifetimeMilliseconds: ClosedRange<Int64>? = nil
+        ) {
             self.drop = drop
             self.truncate = truncate
             self.stall = stall
             self.stallMilliseconds = stallMilliseconds
             self.duplicate = duplicate
+            self.bytesPerSecond = bytesPerSecond
+            self.connectionLifetimeMilliseconds = connectionLifetimeMilliseconds
         }
 
         public static let none = Faults()
@@ -107,14 +116,25 @@ private final class ClientSide: ChannelInboundHandler, @unchecked Sendable {
 
     init(proxy: FaultProxy) { self.proxy = proxy }
 
+    let throttle = Throttle()
+
     func channelActive(context: ChannelHandlerContext) {
         proxy.count { $0.connections += 1 }
         let client = context.channel
+        if let lifetime = proxy.faults.connectionLifetimeMilliseconds {
+            let span = Double(lifetime.upperBound - lifetime.lowerBound)
+            let after = lifetime.lowerBound + Int64(proxy.draw() * span)
+            context.eventLoop.scheduleTask(in: .milliseconds(after)) { [weak self] in
+                self?.proxy.count { $0.dropped += 1 }
+                client.close(promise: nil)
+                self?.upstream?.close(promise: nil)
+            }
+        }
         proxy.connectUpstream(on: context.eventLoop, forwardingTo: client).whenComplete { result in
             switch result {
             case .success(let upstream):
                 self.upstream = upstream
-                for buffer in self.pending { upstream.writeAndFlush(buffer, promise: nil) }
+                for buffer in self.pending { self.throttle.send(buffer, to: upstream, rate: self.proxy.faults.bytesPerSecond, on: upstream.eventLoop) }
                 self.pending = []
             case .failure:
                 client.close(promise: nil)
@@ -134,7 +154,11 @@ private final class ClientSide: ChannelInboundHandler, @unchecked Sendable {
                 }
             }
         }
-        if let upstream { upstream.writeAndFlush(buffer, promise: nil) } else { pending.append(buffer) }
+        guard let upstream else {
+            pending.append(buffer)
+            return
+        }
+        throttle.send(buffer, to: upstream, rate: proxy.faults.bytesPerSecond, on: context.eventLoop)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -150,6 +174,7 @@ private final class ServerSide: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     let proxy: FaultProxy
     let client: (any Channel)?
+    let throttle = Throttle()
 
     init(proxy: FaultProxy, client: (any Channel)?) {
         self.proxy = proxy
@@ -179,9 +204,13 @@ private final class ServerSide: ChannelInboundHandler, @unchecked Sendable {
         proxy.count { $0.bytesDown += buffer.readableBytes }
         if proxy.draw() < faults.stall {
             proxy.count { $0.stalled += 1 }
-            context.eventLoop.scheduleTask(in: .milliseconds(faults.stallMilliseconds)) { client.writeAndFlush(buffer, promise: nil) }
+            let throttle = self.throttle
+            let held = buffer
+            context.eventLoop.scheduleTask(in: .milliseconds(faults.stallMilliseconds)) {
+                throttle.send(held, to: client, rate: faults.bytesPerSecond, on: client.eventLoop)
+            }
         } else {
-            client.writeAndFlush(buffer, promise: nil)
+            throttle.send(buffer, to: client, rate: faults.bytesPerSecond, on: context.eventLoop)
         }
     }
 
@@ -191,6 +220,25 @@ private final class ServerSide: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+}
+
+/// Paces writes in one direction to a link speed: slices of 512 bytes, each released when the link
+/// would have finished sending the previous ones.
+private final class Throttle: @unchecked Sendable {
+    private var nextFree = NIODeadline.now()
+
+    func send(_ buffer: ByteBuffer, to channel: any Channel, rate: Int?, on loop: any EventLoop) {
+        guard let rate, rate > 0 else {
+            channel.writeAndFlush(buffer, promise: nil)
+            return
+        }
+        var buffer = buffer
+        while buffer.readableBytes > 0, let slice = buffer.readSlice(length: min(512, buffer.readableBytes)) {
+            let start = max(nextFree, .now())
+            nextFree = start + .nanoseconds(Int64(slice.readableBytes) * 1_000_000_000 / Int64(rate))
+            loop.scheduleTask(deadline: nextFree) { channel.writeAndFlush(slice, promise: nil) }
+        }
+    }
 }
 
 /// Hands a value across the bootstrap's `@Sendable` initialiser (set once, before any connection).

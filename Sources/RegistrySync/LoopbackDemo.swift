@@ -1,9 +1,9 @@
-public import Foundation
+import Foundation
 import Logging
 import RegistryCore
 import RegistryCrypto
 import RegistryProtocol
-public import RegistryReplica
+import RegistryReplica
 import ServiceLifecycle
 
 /// The README's main job: on loopback, a central node and three sites (one reaching the central

@@ -15,8 +15,20 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: "../.."),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
+        .executableTarget(
+            name: "SyncFigures",
+            dependencies: [
+                .product(name: "RegistrySync", package: rootIdentity),
+                .product(name: "RegistryReplica", package: rootIdentity),
+                .product(name: "RegistryCrypto", package: rootIdentity),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "MatchQuality",
             dependencies: [.product(name: "RegistryMatching", package: rootIdentity)],

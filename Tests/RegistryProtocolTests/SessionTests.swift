@@ -50,25 +50,13 @@ struct FakeServer {
                 return .ack(Ack(vector: vector))
             } catch { return .reject(error.rejection()) }
         case .pull(let pull):
-            var builder = Batch.Builder(maxBytes: Int(pull.maxBytes))
-            var skips: [SkipRange] = []
-            var through = pull.vector
-            var full = false
-            for origin in vector.counters.keys.sorted() where !full {
-                let pending = replica.known.filter { $0.origin == origin && $0.lastSeq > pull.vector[origin] && $0.lastSeq <= vector[origin] }
-                    .sorted { $0.firstSeq < $1.firstSeq }
-                for changeSet in pending {
-                    if inScope(changeSet) {
-                        guard builder.add(changeSet) else { full = true; break }
-                    } else if let last = skips.last, last.origin == origin, last.lastSeq + 1 == changeSet.firstSeq {
-                        skips[skips.count - 1].lastSeq = changeSet.lastSeq
-                    } else {
-                        skips.append(SkipRange(origin: origin, firstSeq: changeSet.firstSeq, lastSeq: changeSet.lastSeq))
-                    }
-                    through.advance(origin, to: changeSet.lastSeq)
-                }
-            }
-            return .batch(builder.build(skips: skips, through: through))
+            let known = replica.known
+            return .batch(
+                Batch.answering(
+                    pull, serverVector: vector,
+                    changeSets: { origin, after in
+                        known.filter { $0.origin == origin && $0.lastSeq > after }.sorted { $0.firstSeq < $1.firstSeq }
+                    }, inScope: inScope))
         default:
             return .reject(Rejection(code: .malformed, detail: "unexpected \(message.type)"))
         }

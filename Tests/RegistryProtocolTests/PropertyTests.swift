@@ -26,7 +26,7 @@ struct PropertyTests {
     @Test("any bytes after a valid header: refused with a typed error, never a crash")
     func openAnything() async {
         let header = Array(EnvelopeTests.sample.prefix(EnvelopeHeader.byteCount))
-        await propertyCheck(count: 300, input: Gen.uint8().array(of: 0...400)) { tail in
+        await propertyCheck(count: 150, input: Gen.uint8().array(of: 0...400)) { tail in
             #expect(throws: ProtocolError.self) { _ = try Fixtures.centralChannel.open(header + tail, lastCounter: 0) }
         }
     }

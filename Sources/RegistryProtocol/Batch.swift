@@ -25,7 +25,8 @@ public struct SkipRange: Sendable, Hashable {
 /// is encoded for size (layout in `Protocol/sync-protocol.md`): origins are written once per batch
 /// in a dictionary and referred to by index; each change set's first seq is a delta from where the
 /// previous change set of the same origin ended (normally 0); clocks are deltas of milliseconds
-/// from the previous change set; bodies are ``ChangeSetCodec`` bodies. The envelope then deflates
+/// from the previous change set; a UUIDv7 record id's timestamp is a delta from the change set's
+/// clock; bodies are ``ChangeSetCodec`` bodies. The envelope then deflates
 /// the whole payload, which removes the repetition of field numbers and common values.
 public struct Batch: Sendable, Equatable {
     /// In seq order within each origin (the receiver refuses a gap).
@@ -143,8 +144,7 @@ public struct Batch: Sendable, Equatable {
             writer.zigzag(Int64(bitPattern: changeSet.hlc.milliseconds &- previousMilliseconds))
             previousMilliseconds = changeSet.hlc.milliseconds
             writer.varint(UInt64(changeSet.hlc.counter))
-            writer.byte(changeSet.entity.rawValue)
-            writer.identifier(changeSet.record)
+            writeRecord(changeSet, to: &writer)
             ChangeSetCodec.writeBody(changeSet.content, origin: changeSet.origin, to: &writer)
         }
         writer.varint(UInt64(skips.count))
@@ -159,6 +159,41 @@ public struct Batch: Sendable, Equatable {
             writer.varint(UInt64(index[origin]!))
             writer.varint(seq)
         }
+    }
+
+    /// Bit 7 of the entity byte: the record id is a UUIDv7 whose 48-bit timestamp is written as a
+    /// delta from the change set's clock (a registration's id is minted in the transaction that
+    /// writes it, so the delta is usually 0): `zigzag(ms delta) ‖ low 16 bits of the high half ‖
+    /// low half u64` — 11 bytes instead of 16 for the first change set of every record.
+    static let compactRecordFlag: UInt8 = 0x80
+
+    private func writeRecord(_ changeSet: ChangeSet, to writer: inout ByteWriter) {
+        let record = changeSet.record
+        let delta = Int64(bitPattern: record.unixMilliseconds &- changeSet.hlc.milliseconds)
+        if (record.high >> 12) & 0xF == 7, delta.magnitude < 1 << 40 {
+            writer.byte(changeSet.entity.rawValue | Self.compactRecordFlag)
+            writer.zigzag(delta)
+            writer.byte(UInt8(truncatingIfNeeded: record.high >> 8))
+            writer.byte(UInt8(truncatingIfNeeded: record.high))
+            writer.fixed64(record.low)
+        } else {
+            writer.byte(changeSet.entity.rawValue)
+            writer.identifier(record)
+        }
+    }
+
+    private static func readRecord(from reader: inout WireReader, hlcMilliseconds: UInt64) throws(ProtocolError) -> (EntityKind, RecordID) {
+        let rawEntity = try reader.byte()
+        guard let entity = EntityKind(rawValue: rawEntity & ~compactRecordFlag) else {
+            throw ProtocolError(.malformed, "batch: unknown entity \(rawEntity & ~compactRecordFlag)")
+        }
+        guard rawEntity & compactRecordFlag != 0 else { return (entity, try reader.identifier()) }
+        let milliseconds = hlcMilliseconds &+ UInt64(bitPattern: try reader.zigzag())
+        guard milliseconds < 1 << 48 else { throw ProtocolError(.malformed, "batch: record timestamp out of range") }
+        let bytes = try reader.raw(2)
+        let high = milliseconds << 16 | UInt64(bytes[0]) << 8 | UInt64(bytes[1])
+        guard (high >> 12) & 0xF == 7 else { throw ProtocolError(.malformed, "batch: compact record id is not a UUIDv7") }
+        return (entity, RecordID(high: high, low: try reader.fixed64()))
     }
 
     static func read(from reader: inout WireReader) throws(ProtocolError) -> Batch {
@@ -189,9 +224,7 @@ public struct Batch: Sendable, Equatable {
             previousMilliseconds = milliseconds
             let counter = try reader.varint()
             guard counter <= UInt64(UInt16.max) else { throw ProtocolError(.malformed, "batch: clock counter out of range") }
-            let rawEntity = try reader.byte()
-            guard let entity = EntityKind(rawValue: rawEntity) else { throw ProtocolError(.malformed, "batch: unknown entity \(rawEntity)") }
-            let record = try reader.identifier()
+            let (entity, record) = try readRecord(from: &reader, hlcMilliseconds: milliseconds)
             let content = try reader.body(origin: changeOrigin)
             let changeSet = ChangeSet(
                 origin: changeOrigin, firstSeq: firstSeq, hlc: HLCTimestamp(milliseconds: milliseconds, counter: UInt16(counter)),

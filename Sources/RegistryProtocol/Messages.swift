@@ -254,7 +254,7 @@ public struct Rejection: Sendable, Equatable {
     /// so that old builds still end the session cleanly.
     static func read(from reader: inout WireReader) throws(ProtocolError) -> Rejection {
         let rawCode = try reader.string(maxBytes: 64)
-        var detail = try reader.string()
+        var detail = try reader.string(maxBytes: 65_536)
         let code: RejectionCode
         if let known = RejectionCode(rawValue: rawCode) {
             code = known

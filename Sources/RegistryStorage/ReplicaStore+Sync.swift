@@ -24,10 +24,11 @@ extension ReplicaStore {
     }
 
     /// The next message counter towards `replica`, made durable before it is used, so a restarted
-    /// node never reuses one.
-    public func reserveCounter(for replica: ReplicaID) throws(StorageError) -> UInt64 {
+    /// node never reuses one. `floor` (e.g. wall-clock microseconds) keeps counters rising even on a
+    /// replica restored from an old backup.
+    public func reserveCounter(for replica: ReplicaID, floor: UInt64 = 0) throws(StorageError) -> UInt64 {
         try writeDB { db in
-            try db.execute(sql: "UPDATE peer SET counter_sent = counter_sent + 1 WHERE replica = ?", arguments: [Data(replica.bytes)])
+            try db.execute(sql: "UPDATE peer SET counter_sent = MAX(counter_sent + 1, ?) WHERE replica = ?", arguments: [Int64(bitPattern: min(floor, UInt64(Int64.max))), Data(replica.bytes)])
             guard let counter = try Int64.fetchOne(db, sql: "SELECT counter_sent FROM peer WHERE replica = ?", arguments: [Data(replica.bytes)]) else {
                 throw StorageError(.notFound, "unknown peer \(replica)")
             }

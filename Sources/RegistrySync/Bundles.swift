@@ -20,7 +20,7 @@ extension SiteSynchronizer {
         let me = node.identity.replicaID
         let vector = try syncStorage { () throws(StorageError) in try node.store.versionVector }
         func seal(_ message: Message) throws(SyncError) -> [UInt8] {
-            channel.seal(message, counter: try syncStorage { () throws(StorageError) in try node.store.reserveCounter(for: central.info.node.replicaID) })
+            channel.seal(message, counter: try syncStorage { () throws(StorageError) in try node.store.reserveCounter(for: central.info.node.replicaID, floor: Self.counterFloor()) })
         }
         let configuration = SessionConfiguration(siteID: node.identity.siteID, role: node.identity.role.rawValue, state: node.identity.state)
         var envelopes = [try seal(.hello(Hello(
@@ -102,7 +102,7 @@ extension CentralResponder {
         let channel = try node.channel(to: peer.info, asClient: false)
         let vector = try syncStorage { () throws(StorageError) in try node.store.versionVector }
         let batch = try feed(for: peer.info, site: peer.info.siteID, after: siteVector, maxBytes: 64 << 20)
-        let counter = try syncStorage { () throws(StorageError) in try node.store.reserveCounter(for: sender) }
+        let counter = try syncStorage { () throws(StorageError) in try node.store.reserveCounter(for: sender, floor: counterFloor()) }
         let receipt = channel.seal(.receipt(Receipt(vector: vector, batch: batch)), counter: counter)
         report.acknowledgedSeq = vector[sender]
         return (report, BundleFile.encode([receipt]))

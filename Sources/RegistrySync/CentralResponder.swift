@@ -167,7 +167,7 @@ public final class CentralResponder: Sendable {
 
     func sealed(_ message: Message, to peer: PeerInfo, channel: Channel, site: String) -> Reply {
         do {
-            let counter = try node.store.reserveCounter(for: peer.node.replicaID)
+            let counter = try node.store.reserveCounter(for: peer.node.replicaID, floor: counterFloor())
             let body = channel.seal(message, counter: counter)
             metrics.bytesSent.increment(by: Int64(body.count))
             var reply = Reply(status: 200, body: body, isSealed: true, changesReceived: 0, changesSent: 0, site: site)

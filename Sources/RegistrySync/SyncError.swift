@@ -1,4 +1,5 @@
 public import RegistryProtocol
+import Foundation
 public import RegistryStorage
 public import RegistryReplica
 
@@ -45,4 +46,12 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
 
 func syncStorage<T>(_ body: () throws(StorageError) -> T) throws(SyncError) -> T {
     do { return try body() } catch { throw SyncError(error) }
+}
+
+/// Message counters start from wall-clock microseconds (`Envelope.nextCounter`): strictly increasing
+/// per peer, and still ahead of anything sent before even on a replica restored from a backup.
+func counterFloor() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
+
+extension SiteSynchronizer {
+    static func counterFloor() -> UInt64 { RegistrySync.counterFloor() }
 }

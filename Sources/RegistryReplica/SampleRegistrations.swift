@@ -25,6 +25,15 @@ public struct SampleRegistrations: Sequence, IteratorProtocol {
         ("Ірина", ["Iryna", "Irina", "Iryna"]), ("Сергій", ["Serhii", "Sergiy", "Serhij"]),
         ("Оксана", ["Oksana", "Oksana", "Oxana"]), ("Микола", ["Mykola", "Mikola", "Nikolaj"]),
         ("Марія", ["Mariia", "Maria", "Marija"]), ("Тарас", ["Taras", "Taras", "Taras"]),
+        ("Віктор", ["Viktor", "Wiktor", "Viktor"]), ("Тетяна", ["Tetiana", "Tatiana", "Tetjana"]),
+        ("Богдан", ["Bohdan", "Bogdan", "Bohdan"]), ("Людмила", ["Liudmyla", "Ludmila", "Ljudmyla"]),
+        ("Василь", ["Vasyl", "Wasyl", "Vasil"]), ("Галина", ["Halyna", "Galina", "Halina"]),
+        ("Петро", ["Petro", "Petr", "Petro"]), ("Світлана", ["Svitlana", "Swetlana", "Svitlana"]),
+        ("Іван", ["Ivan", "Iwan", "Ivan"]), ("Катерина", ["Kateryna", "Katerina", "Katarzyna"]),
+        ("Юрій", ["Yurii", "Jurij", "Yuriy"]), ("Валентина", ["Valentyna", "Walentyna", "Valentina"]),
+        ("Олег", ["Oleh", "Oleg", "Oleh"]), ("Анастасія", ["Anastasiia", "Anastasia", "Anastasija"]),
+        ("Михайло", ["Mykhailo", "Michail", "Mychajlo"]), ("Софія", ["Sofiia", "Sofia", "Zofia"]),
+        ("Євген", ["Yevhen", "Evgen", "Jewhen"]), ("Вікторія", ["Viktoriia", "Wiktoria", "Viktoria"]),
     ]
     static let familyNames = [
         ("Коваленко", ["Kovalenko", "Kowalenko"]), ("Шевченко", ["Shevchenko", "Szewczenko"]),
@@ -32,8 +41,21 @@ public struct SampleRegistrations: Sequence, IteratorProtocol {
         ("Кравченко", ["Kravchenko", "Krawczenko"]), ("Мельник", ["Melnyk", "Melnik"]),
         ("Петренко", ["Petrenko", "Petrenko"]), ("Гончаренко", ["Honcharenko", "Gontscharenko"]),
         ("Лисенко", ["Lysenko", "Lissenko"]), ("Захарченко", ["Zakharchenko", "Sacharczenko"]),
+        ("Бойко", ["Boiko", "Bojko"]), ("Ковальчук", ["Kovalchuk", "Kowalczuk"]), ("Олійник", ["Oliinyk", "Olijnyk"]),
+        ("Шевчук", ["Shevchuk", "Szewczuk"]), ("Поліщук", ["Polishchuk", "Poliszczuk"]), ("Ткачук", ["Tkachuk", "Tkaczuk"]),
+        ("Марченко", ["Marchenko", "Martschenko"]), ("Савченко", ["Savchenko", "Sawczenko"]), ("Руденко", ["Rudenko", "Rudenko"]),
+        ("Мороз", ["Moroz", "Moros"]), ("Павленко", ["Pavlenko", "Pawlenko"]), ("Левченко", ["Levchenko", "Lewczenko"]),
+        ("Харченко", ["Kharchenko", "Charczenko"]), ("Карпенко", ["Karpenko", "Karpenko"]), ("Яковенко", ["Yakovenko", "Jakowenko"]),
+        ("Кузьменко", ["Kuzmenko", "Kusmenko"]), ("Романенко", ["Romanenko", "Romanenko"]), ("Сидоренко", ["Sydorenko", "Sidorenko"]),
+        ("Василенко", ["Vasylenko", "Wasylenko"]), ("Клименко", ["Klymenko", "Klimenko"]), ("Остапенко", ["Ostapenko", "Ostapenko"]),
+        ("Гриценко", ["Hrytsenko", "Gritsenko"]), ("Литвиненко", ["Lytvynenko", "Litwinenko"]), ("Мартинюк", ["Martyniuk", "Martyniuk"]),
+        ("Кравчук", ["Kravchuk", "Krawczuk"]), ("Панченко", ["Panchenko", "Pantschenko"]), ("Дмитренко", ["Dmytrenko", "Dmitrenko"]),
+        ("Назаренко", ["Nazarenko", "Nasarenko"]),
     ]
-    static let places = ["Kharkiv", "Kyiv", "Odesa", "Zhytomyr", "Dnipro", "Mariupol", "Lviv", "Kherson", "Zaporizhzhia"]
+    static let places = [
+        "Kharkiv", "Kyiv", "Odesa", "Zhytomyr", "Dnipro", "Mariupol", "Lviv", "Kherson", "Zaporizhzhia", "Mykolaiv",
+        "Chernihiv", "Sumy", "Poltava", "Vinnytsia", "Kramatorsk", "Bakhmut", "Melitopol", "Cherkasy", "Izium", "Irpin",
+    ]
 
     private mutating func next(_ bound: Int) -> Int {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -20,7 +20,8 @@ final class Fixtures: @unchecked Sendable {
     func importCSV() throws -> String {
         lock.lock()
         defer { lock.unlock() }
-        if let csv { return csv }
+        if let csv, FileManager.default.fileExists(atPath: csv) { return csv }
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
         let path = directory.file("registrations.csv")
         try SyntheticRegistrations.writeCSV(count: 100_000, to: path)
         csv = path
@@ -46,10 +47,10 @@ let benchmarks: @Sendable () -> Void = {
     let standard: [BenchmarkMetric] = [.wallClock, .cpuTotal, .peakMemoryResident, .mallocCountTotal]
     let importConfiguration = Benchmark.Configuration(
         metrics: standard + [bytes], warmupIterations: 0, maxDuration: .seconds(100), maxIterations: 3,
-        setup: { _ = try Fixtures.shared.importCSV() })
+        setup: { _ = try Fixtures.shared.importCSV() }, teardown: { Fixtures.shared.directory.remove() })
     let applyConfiguration = Benchmark.Configuration(
         metrics: standard + [changesPerSecond], warmupIterations: 0, maxDuration: .seconds(100), maxIterations: 3,
-        setup: { _ = try Fixtures.shared.applyDataset() })
+        setup: { _ = try Fixtures.shared.applyDataset() }, teardown: { Fixtures.shared.directory.remove() })
 
     func measured(_ benchmark: Benchmark) -> Measure {
         { body in

@@ -80,7 +80,7 @@ public struct RegistrationInput: Sendable, Equatable {
         }
         var operations: [RecordEdit.Operation] = []
         for column in ["record_id", "given_name", "family_name", "patronymic", "birth_date", "birth_place"] {
-            if let value = values[column] { operations.append(set(column, .text(value.precomposedStringWithCanonicalMapping))) }
+            if let value = values[column] { operations.append(set(column, .text(Self.composed(value)))) }
         }
         operations.append(set("site_id", .text(values["site_id"] ?? defaultSite)))
         operations.append(set("country", .text((values["country"] ?? defaultCountry).uppercased())))
@@ -93,6 +93,11 @@ public struct RegistrationInput: Sendable, Equatable {
             operations.append(.add(Schema.registration["documents"]!.id, .object(["type": type, "number": number])))
         }
         return operations
+    }
+
+    /// NFC, skipping the (slow) Foundation call for ASCII, which is already composed.
+    static func composed(_ text: String) -> String {
+        text.utf8.allSatisfy { $0 < 0x80 } ? text : text.precomposedStringWithCanonicalMapping
     }
 
     static let currentYear = Calendar(identifier: .gregorian).component(.year, from: Date())

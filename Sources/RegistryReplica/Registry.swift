@@ -3,6 +3,7 @@ public import RegistryCore
 public import RegistryCrypto
 public import RegistryStorage
 import RegistryMatching
+import Synchronization
 
 /// One node as its operators use it: register, import, search, correct, change status, export.
 ///
@@ -235,14 +236,16 @@ public final class Registry: Sendable {
 
     // MARK: Blind index terms
 
-    /// What the blind index holds for a registration: name keys, document numbers, the reference.
+    /// What the blind index holds for a registration: name keys of given and family names and aliases,
+    /// document numbers, the reference. (Patronymics are not indexed: nobody searches by them, and
+    /// each indexed word costs a row.)
     static let indexOptions = ReplicaStore.Options(
         indexTerms: { view in
             var terms: [IndexTerm] = []
-            for column in ["given_name", "family_name", "patronymic", "aliases"] {
+            for column in ["given_name", "family_name", "aliases"] {
                 for value in view[column]?.values.compactMap(\.text) ?? [] {
                     for word in value.split(whereSeparator: { $0 == " " || $0 == "-" }) {
-                        terms += NameNormalizer.searchKeys(String(word)).map { IndexTerm(kind: "name", text: $0) }
+                        terms += NameKeyCache.shared.keys(String(word)).map { IndexTerm(kind: "name", text: $0) }
                     }
                 }
             }
@@ -252,10 +255,10 @@ public final class Registry: Sendable {
             if let reference = view["record_id"]?.single?.text { terms.append(IndexTerm(kind: "ref", text: reference)) }
             return terms
         },
-        indexedFieldNames: ["given_name", "family_name", "patronymic", "aliases", "documents", "record_id"])
+        indexedFieldNames: ["given_name", "family_name", "aliases", "documents", "record_id"])
 
     static func queryTerms(_ word: String) -> [IndexTerm] {
-        var terms = NameNormalizer.searchKeys(word).map { IndexTerm(kind: "name", text: $0) }
+        var terms = NameKeyCache.shared.keys(word).map { IndexTerm(kind: "name", text: $0) }
         if word.contains(where: \.isNumber) { terms.append(IndexTerm(kind: "doc", text: DocumentNumber.normalize(word))) }
         return terms
     }
@@ -264,5 +267,22 @@ public final class Registry: Sendable {
 func writeFile(_ path: String, _ data: Data, permissions: Int) throws(ReplicaError) {
     guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: permissions]) else {
         throw ReplicaError(.io, "cannot write \(URL(fileURLWithPath: path).lastPathComponent)")
+    }
+}
+
+/// Name search keys per distinct word, memoised: names repeat a lot, and transliterating them is the
+/// costliest part of indexing a registration.
+final class NameKeyCache: Sendable {
+    static let shared = NameKeyCache()
+    private let cache = Mutex<[String: [String]]>([:])
+
+    func keys(_ word: String) -> [String] {
+        if let hit = cache.withLock({ $0[word] }) { return hit }
+        let keys = NameNormalizer.searchKeys(word)
+        cache.withLock { cache in
+            if cache.count > 200_000 { cache.removeAll(keepingCapacity: true) }
+            cache[word] = keys
+        }
+        return keys
     }
 }

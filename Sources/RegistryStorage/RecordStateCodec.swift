@@ -30,9 +30,19 @@ struct RecordStateCodec {
             return writer.bytes
         }
         writer.byte(0)
-        let fields = state.fields.sorted { $0.key < $1.key }
+        // Fields in the order of their smallest live dot: a record written in one transaction then
+        // has every entry one past the previous, which costs one byte.
+        let fields = state.fields.map { (key: $0.key, value: $0.value, first: $0.value.live.keys.min()) }
+            .sorted { lhs, rhs in
+                switch (lhs.first, rhs.first) {
+                case let (l?, r?): l == r ? lhs.key < rhs.key : l < r
+                case (nil, nil): lhs.key < rhs.key
+                case (nil, _): false
+                case (_, nil): true
+                }
+            }
         writer.varint(UInt64(fields.count))
-        for (id, field) in fields {
+        for (id, field, _) in fields {
             writer.varint(UInt64(id.rawValue))
             let live = field.entries.sorted { $0.dot < $1.dot }
             writer.varint(UInt64(live.count))

@@ -19,6 +19,10 @@ public final class ReplicaStore: Sendable {
     /// Fields whose change can change index terms; other edits skip recomputing them.
     private let indexedFields: Set<FieldID>
     private let maxClockSkewMilliseconds: UInt64
+    /// Per entity: fields whose change needs the record's view recomputed.
+    private let triggers: [EntityKind: Set<FieldID>]
+
+    func viewTriggers(_ entity: EntityKind) -> Set<FieldID> { triggers[entity] ?? [] }
 
     static let formatName = "regsync-replica"
     static let formatVersion = 1
@@ -48,8 +52,10 @@ public final class ReplicaStore: Sendable {
         self.keys = keys
         self.catalogue = catalogue
         indexTerms = options.indexTerms
-        indexedFields = Set(options.indexedFieldNames.compactMap { Schema.registration[$0]?.id })
+        let indexed = Set(options.indexedFieldNames.compactMap { Schema.registration[$0]?.id })
+        indexedFields = indexed
         maxClockSkewMilliseconds = options.maxClockSkewMilliseconds
+        triggers = WriteContext.viewFields.mapValues { $0.union(indexed) }
     }
 
     /// Creates a new replica file. Refuses to overwrite an existing one.
@@ -124,6 +130,7 @@ public final class ReplicaStore: Sendable {
         try write { db, context in
             var done = 0
             for chunk in chunks {
+                try context.prefetch(chunk.map(\.record))
                 for edit in chunk {
                     guard let set = try context.mint(edit, wall: wallMilliseconds) else { continue }
                     try context.integrate(set)
@@ -140,8 +147,13 @@ public final class ReplicaStore: Sendable {
     public func existing(_ ids: [RecordID]) throws(StorageError) -> Set<RecordID> {
         try read { db in
             var found: Set<RecordID> = []
-            let statement = try db.cachedStatement(sql: "SELECT 1 FROM record WHERE id = ?")
-            for id in ids where try Int.fetchOne(statement, arguments: [Data(id.bytes)]) != nil { found.insert(id) }
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let slice = ids[start..<min(start + 500, ids.count)]
+                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                for data in try Data.fetchAll(db, sql: "SELECT id FROM record WHERE id IN (\(placeholders))", arguments: StatementArguments(slice.map { Data($0.bytes) })) {
+                    if let id = RecordID(bytes: [UInt8](data)) { found.insert(id) }
+                }
+            }
             return found
         }
     }
@@ -158,6 +170,7 @@ public final class ReplicaStore: Sendable {
             .sorted { ($0.origin, $0.first) < ($1.origin, $1.first) }
         return try write { db, context in
             var outcome = ApplyOutcome()
+            try context.prefetch(sets.map(\.record))
             for entry in items {
                 switch entry.item {
                 case .skip(let range):
@@ -340,13 +353,34 @@ public final class ReplicaStore: Sendable {
         var touchOrder: [RecordID] = []
         var pendingValues: [Dot: Value?] = [:]
 
-        struct Touched {
+        /// A record this transaction touches (a class: it is updated in place, never copied).
+        final class Touched {
             var rowid: Int64?
             var state: RecordState
             var oldTerms: [[UInt8]]
             var sets: [ChangeSet] = []
             var changedFields: Set<FieldID> = []
             var isNew: Bool { rowid == nil }
+
+            init(rowid: Int64?, state: RecordState, oldTerms: [[UInt8]]) {
+                self.rowid = rowid
+                self.state = state
+                self.oldTerms = oldTerms
+            }
+        }
+
+        /// Ids known not to be in the replica (from `prefetch`): their `load` needs no query.
+        var knownAbsent: Set<RecordID> = []
+
+        /// One query for many ids instead of one per record: batches and imports are mostly new records.
+        func prefetch(_ ids: some Sequence<RecordID>) throws {
+            let wanted = Array(Set(ids).subtracting(touched.keys))
+            for start in stride(from: 0, to: wanted.count, by: 500) {
+                let slice = wanted[start..<min(start + 500, wanted.count)]
+                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                let present = try Data.fetchSet(db, sql: "SELECT id FROM record WHERE id IN (\(placeholders))", arguments: StatementArguments(slice.map { Data($0.bytes) }))
+                for id in slice where !present.contains(Data(id.bytes)) { knownAbsent.insert(id) }
+            }
         }
 
         var vector: VersionVector { origins.vector }
@@ -363,7 +397,9 @@ public final class ReplicaStore: Sendable {
         func load(_ id: RecordID, entity: EntityKind) throws -> Touched {
             if let existing = touched[id] { return existing }
             var entry: Touched
-            if let row = try Row.fetchOne(db, cachedSQL: "SELECT rowid, entity, state, terms FROM record WHERE id = ?", arguments: [Data(id.bytes)]) {
+            if knownAbsent.remove(id) != nil {
+                entry = Touched(rowid: nil, state: RecordState(entity: entity), oldTerms: [])
+            } else if let row = try Row.fetchOne(db, cachedSQL: "SELECT rowid, entity, state, terms FROM record WHERE id = ?", arguments: [Data(id.bytes)]) {
                 let state = try origins.codec.decode([UInt8](row["state"] as Data))
                 let terms: Data? = row["terms"]
                 entry = Touched(rowid: row["rowid"], state: state, oldTerms: terms.map(Self.splitTerms) ?? [])
@@ -417,7 +453,7 @@ public final class ReplicaStore: Sendable {
 
         /// Applies one change set (already checked) to the touched record and queues its rows.
         func integrate(_ set: ChangeSet) throws {
-            var entry = try load(set.record, entity: set.entity)
+            let entry = try load(set.record, entity: set.entity)
             origins.ensure(set.origin)
             let wasErased = entry.state.isErased
             entry.state.apply(set)
@@ -434,7 +470,6 @@ public final class ReplicaStore: Sendable {
                     }
                 }
             }
-            touched[set.record] = entry
             origins.advance(set.origin, to: set.lastSeq)
         }
 
@@ -486,7 +521,7 @@ public final class ReplicaStore: Sendable {
             var home: String?
             var terms = entry.oldTerms
             if !state.isErased {
-                let needsView = entry.isNew || !entry.changedFields.isDisjoint(with: store.indexedFields.union(Self.viewFields(state)))
+                let needsView = entry.isNew || !entry.changedFields.isDisjoint(with: store.viewTriggers(state.entity))
                 if needsView {
                     var resolver = ValueResolver(db: db, record: id, entity: state.entity, origins: origins, key: store.keys.dataKey)
                     var failure: (any Error)?
@@ -542,10 +577,10 @@ public final class ReplicaStore: Sendable {
             return stride(from: 0, to: bytes.count - 7, by: 8).map { Array(bytes[$0..<$0 + 8]) }
         }
 
-        /// Fields whose change alters status or conflicts.
-        static func viewFields(_ state: RecordState) -> Set<FieldID> {
-            Set(Schema.entity(state.entity).fields.filter { $0.kind == .mv || $0.name == "status_events" || $0.name == "site_id" }.map(\.id))
-        }
+        /// Fields whose change alters status, conflicts or home, per entity (computed once).
+        static let viewFields: [EntityKind: Set<FieldID>] = Dictionary(uniqueKeysWithValues: EntityKind.allCases.map { kind in
+            (kind, Set(Schema.entity(kind).fields.filter { $0.kind == .mv || $0.name == "status_events" || $0.name == "site_id" }.map(\.id)))
+        })
     }
 
     // MARK: SQLite plumbing

@@ -22,8 +22,10 @@ enum RegistrationFile {
     struct Row {
         let line: Int
         let input: RegistrationInput
-        /// The row as it was in the file, for the rejects file.
-        let original: String
+        /// The row as it was in the file, for the rejects file (built only for rejected rows).
+        let fields: [String]
+        var isJSON = false
+        var original: String { isJSON ? fields[0] + "\n" : CSV.line(fields) }
     }
 
     static func read(_ path: String) throws(ReplicaError) -> (rows: [Row], issues: [InputIssue]) {
@@ -56,10 +58,10 @@ enum RegistrationFile {
         for record in records.dropFirst() {
             guard record.fields.count == columns.count else {
                 issues.append(InputIssue(line: record.line, column: "-", reason: "has \(record.fields.count) fields, the header has \(columns.count)"))
-                rows.append(Row(line: record.line, input: RegistrationInput([:]), original: CSV.line(record.fields)))
+                rows.append(Row(line: record.line, input: RegistrationInput([:]), fields: record.fields))
                 continue
             }
-            rows.append(Row(line: record.line, input: RegistrationInput(Dictionary(uniqueKeysWithValues: zip(columns, record.fields))), original: CSV.line(record.fields)))
+            rows.append(Row(line: record.line, input: RegistrationInput(Dictionary(uniqueKeysWithValues: zip(columns, record.fields))), fields: record.fields))
         }
         return (rows, issues)
     }
@@ -73,7 +75,7 @@ enum RegistrationFile {
             let number = offset + 1
             guard let object = (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [String: Any] else {
                 issues.append(InputIssue(line: number, column: "-", reason: "not a JSON object"))
-                rows.append(Row(line: number, input: RegistrationInput([:]), original: trimmed + "\n"))
+                rows.append(Row(line: number, input: RegistrationInput([:]), fields: [trimmed], isJSON: true))
                 continue
             }
             var values: [String: String] = [:]
@@ -85,7 +87,7 @@ enum RegistrationFile {
                 default: issues.append(InputIssue(line: number, column: key, reason: "must be a string"))
                 }
             }
-            rows.append(Row(line: number, input: RegistrationInput(values), original: trimmed + "\n"))
+            rows.append(Row(line: number, input: RegistrationInput(values), fields: [trimmed], isJSON: true))
         }
         return (rows, issues)
     }

@@ -19,10 +19,23 @@ public struct RegistrationInput: Sendable, Equatable {
 
     /// Keeps non-empty values, trimmed; unknown keys stay so validation can name them.
     public init(_ values: [String: String]) {
-        self.values = values.compactMapValues { value in
-            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-            return trimmed.isEmpty ? nil : trimmed
+        var kept: [String: String] = [:]
+        kept.reserveCapacity(values.count)
+        for (key, value) in values {
+            let trimmed = Self.trimmed(value)
+            if !trimmed.isEmpty { kept[key] = trimmed }
         }
+        self.values = kept
+    }
+
+    /// Whitespace trimmed from both ends, without Foundation (imports call this for every cell).
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
+              first.properties.isWhitespace || last.properties.isWhitespace else { return text }
+        let scalars = text.unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[start...end])
     }
 
     public subscript(column: String) -> String? { values[column] }
@@ -39,7 +52,7 @@ public struct RegistrationInput: Sendable, Equatable {
         }
         for column in ["record_id", "site_id", "given_name", "family_name", "patronymic", "birth_place", "document_number"] {
             guard let value = values[column] else { continue }
-            if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) || (!value.utf8.allSatisfy { $0 < 0x80 } && value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })) {
                 issue(column, "contains control characters")
             } else if value.count > 200 {
                 issue(column, "longer than 200 characters")

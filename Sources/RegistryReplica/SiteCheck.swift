@@ -162,15 +162,32 @@ public struct LocalReplicaCandidates: DuplicateCandidateSource {
                 }
                 guard let entry = people[candidate] ?? nil else { continue }
                 let pair = matcher.score(probe.person, entry.person)
-                guard pair.probability >= matcher.configuration.possibleThreshold else { continue }
+                let probability = Self.probabilityWithoutTermFrequency(pair, model: matcher.model ?? .standard)
+                guard probability >= matcher.configuration.possibleThreshold else { continue }
+                let band: MatchBand = probability >= matcher.configuration.matchThreshold ? .match : .possible
                 outcome.findings.append((index, DuplicateFinding(
                     id: probe.id.description, recordID: nil, line: probe.line, candidateID: candidate.description,
-                    candidateRecordID: entry.recordID, candidateLine: nil, source: name, score: pair.probability,
-                    band: pair.band.rawValue, explanation: pair.explanation.description)))
+                    candidateRecordID: entry.recordID, candidateLine: nil, source: name, score: probability,
+                    band: band.rawValue, explanation: pair.explanation.description)))
             }
             outcome.checked = index + 1
         }
         return outcome
+    }
+
+    /// The pair's probability from the prior and the per-field weights of its explanation, without
+    /// the name term-frequency adjustment.
+    ///
+    /// `Matcher.score` compares two records with no population behind them, so their name frequencies
+    /// are unknown and its adjustment then adds the full bonus (+3 bits per agreeing name): a namesake
+    /// with another birth date would reach band possible. Until single-pair scoring takes frequencies
+    /// (e.g. from a synced model), the site treats them as average, i.e. no adjustment. A pair the
+    /// matcher forbids (two members of one household) stays at 0.
+    static func probabilityWithoutTermFrequency(_ pair: ScoredPair, model: MatchModel) -> Double {
+        guard pair.weight > -Double.infinity else { return 0 }
+        let prior = min(max(model.prior, 1e-12), 0.5)
+        let weight = log2(prior / (1 - prior)) + pair.explanation.fields.reduce(0) { $0 + $1.weight }
+        return 1 / (1 + pow(2, -weight))
     }
 
     /// Blind-index terms of a person: one group per name word, and the document numbers.

@@ -1,7 +1,7 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import RegistryCore
-import RegistryReplica
+public import RegistryReplica
 
 extension ReviewDecisionKind: ExpressibleByArgument {}
 
@@ -25,7 +25,7 @@ struct Dedupe: ParsableCommand {
             try output.guarding { throw ReplicaError(.io, "cannot write the output file") }
             return
         }
-        let bar = ProgressBar("comparing", enabled: !node.json)
+        let bar = SharedProgressBar(ProgressBar("comparing", enabled: !node.json))
         let started = Date()
         let report = try output.guarding {
             try registry.dedupe(csv: handle, matchThreshold: threshold) { done, total in bar.update(done, total) }
@@ -177,4 +177,16 @@ func sideBySide(_ item: DuplicateCase) -> String {
     if item.contested { lines.append("note: reviewers decided differently; the latest decision is in force") }
     if let problem = item.problem { lines.append("PROBLEM: \(problem.rawValue) — end or deactivate one registration (nothing was merged)") }
     return lines.joined(separator: "\n")
+}
+
+/// A ``ProgressBar`` the matcher may call from its worker threads.
+final class SharedProgressBar: @unchecked Sendable {
+    private let bar: ProgressBar
+    private let lock = NSLock()
+    init(_ bar: ProgressBar) { self.bar = bar }
+    func update(_ done: Int, _ total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        bar.update(done, total)
+    }
 }

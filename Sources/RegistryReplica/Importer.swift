@@ -163,16 +163,13 @@ extension Registry {
         let check = try importCheck(
             fresh.map { DuplicateProbe(id: $0.id, person: personRecord(input: $0.row.input, id: $0.id, householdID: nil), line: $0.row.line) },
             references: fresh.map { $0.row.input["record_id"] })
-        report.provisional = check.findings.count
+        report.provisional = check.flagged.count
         report.uncheckedRows = fresh.count - check.checked
-        let pairs = fresh.indices.flatMap { index in
-            (check.findings[index] ?? []).filter { $0.source != "file" || ($0.line ?? 0) < ($0.candidateLine ?? 0) }
-        }
-        report.duplicatePairCount = pairs.count
-        report.duplicates = Array(pairs.prefix(siteCheckSettings.maxReportedPairs))
+        report.duplicatePairCount = check.pairCount
+        report.duplicates = check.pairs
         let edits = fresh.enumerated().map { index, candidate in
             var operations = candidate.row.input.operations(defaultSite: identity.siteID, defaultCountry: identity.state, now: now)
-            if check.findings[index] != nil { operations.append(Self.provisionalOperation) }
+            if check.flagged.contains(index) { operations.append(Self.provisionalOperation) }
             return RecordEdit(record: candidate.id, operations: operations)
         }
         let chunks = stride(from: 0, to: edits.count, by: options.chunkSize).lazy.map { Array(edits[$0..<min($0 + options.chunkSize, edits.count)]) }

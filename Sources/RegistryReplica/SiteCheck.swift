@@ -213,6 +213,17 @@ public struct RegistrationResult: Sendable, Equatable {
     public var provisional: Bool { !duplicates.isEmpty }
 }
 
+/// What the import's site check found.
+struct ImportCheck {
+    /// Indices of the probes with at least one finding: stored provisional.
+    var flagged: Set<Int> = []
+    /// Findings to report (pairs inside the file once, from the earlier line), up to the limit.
+    var pairs: [DuplicateFinding] = []
+    var pairCount = 0
+    /// Probes checked against the replica before the budget ran out.
+    var checked = 0
+}
+
 /// Settings of the site-time check.
 public struct SiteCheckSettings: Sendable {
     /// Thresholds (match 0.95, possible 0.5 by default).
@@ -281,31 +292,48 @@ extension Registry {
     }
 
     /// The import's check: one matcher run over the file's new rows, plus replica candidates for
-    /// each row (bounded by the settings' budget). Returns findings per row index of `rows`.
-    func importCheck(_ probes: [DuplicateProbe], references: [String?]) throws(ReplicaError) -> (findings: [Int: [DuplicateFinding]], checked: Int, complete: Bool) {
-        guard !probes.isEmpty else { return ([:], 0, true) }
+    /// each row (bounded by the settings' budget).
+    func importCheck(_ probes: [DuplicateProbe], references: [String?]) throws(ReplicaError) -> ImportCheck {
+        var check = ImportCheck()
+        guard !probes.isEmpty else { return check }
         let settings = siteCheckSettings
         var configuration = settings.configuration
         configuration.parallel = true
         // Within the file: one dedupe run (the standard model unless one is supplied; a file is too
-        // small and too homogeneous to train on reliably).
+        // small and too homogeneous to train on reliably). Pairs come strongest first.
         let result = Matcher(configuration: configuration, model: settings.model ?? .standard).dedupe(probes.map(\.person))
-        var findings: [Int: [DuplicateFinding]] = [:]
+        let model = settings.model ?? .standard
         for pair in result.pairs {
-            for (me, other) in [(pair.a, pair.b), (pair.b, pair.a)] {
-                findings[me, default: []].append(DuplicateFinding(
-                    id: probes[me].id.description, recordID: references[me], line: probes[me].line,
-                    candidateID: probes[other].id.description, candidateRecordID: references[other], candidateLine: probes[other].line,
-                    source: "file", score: pair.probability, band: pair.band.rawValue, explanation: pair.explanation.description))
-            }
+            // Scored like single pairs at the site: no name term-frequency bonus (see
+            // ``LocalReplicaCandidates/probabilityWithoutTermFrequency(_:model:)``).
+            let probability = LocalReplicaCandidates.probabilityWithoutTermFrequency(pair, model: model)
+            guard probability >= configuration.possibleThreshold else { continue }
+            let band: MatchBand = pair.band == .match && probability >= configuration.matchThreshold ? .match : .possible
+            let (a, b) = (min(pair.a, pair.b), max(pair.a, pair.b))
+            check.flagged.insert(a)
+            check.flagged.insert(b)
+            check.pairCount += 1
+            guard check.pairs.count < settings.maxReportedPairs else { continue }
+            check.pairs.append(DuplicateFinding(
+                id: probes[a].id.description, recordID: references[a], line: probes[a].line,
+                candidateID: probes[b].id.description, candidateRecordID: references[b], candidateLine: probes[b].line,
+                source: "file", score: probability, band: band.rawValue, explanation: pair.explanation.description))
         }
-        // Against the replica as it was before the import.
+        // Against the replica as it was before the import (nothing to look for in an empty one).
+        let registrations = try storage { () throws(StorageError) in try store.summary() }.byEntity[EntityKind.registration.description] ?? 0
+        guard registrations > 0 else {
+            check.checked = probes.count
+            return check
+        }
         let outcome = try siteCheck(probes, exclude: Set(probes.map(\.id)), budget: settings.importBudget)
+        check.checked = outcome.checked
         for (index, finding) in outcome.findings {
-            findings[index, default: []].append(finding.with(recordID: references[index]))
+            check.flagged.insert(index)
+            check.pairCount += 1
+            if check.pairs.count < settings.maxReportedPairs { check.pairs.append(finding.with(recordID: references[index])) }
         }
-        for key in findings.keys { findings[key]!.sort { $0.score > $1.score } }
-        return (findings, outcome.checked, outcome.checked == probes.count)
+        check.pairs.sort { ($0.line ?? 0, -$0.score) < ($1.line ?? 0, -$1.score) }
+        return check
     }
 
     /// The matcher's view of a registration about to be stored (values normalised as storage will).

@@ -61,7 +61,8 @@ struct Register: ParsableCommand {
             var text = "possible duplicate\(result.duplicates.count == 1 ? "" : "s") in this replica; stored as provisional (reception is not refused):\n"
             for finding in result.duplicates {
                 var name = ""
-                if let id = RecordID(finding.candidateID), let row = try? registry.show(id) {
+                // Names only on the operator's terminal, never into a redirected log.
+                if isatty(STDERR_FILENO) == 1, let id = RecordID(finding.candidateID), let row = try? registry.show(id) {
                     name = [row.columns["given_name"], row.columns["family_name"], row.columns["birth_date"]].compactMap { $0 }.joined(separator: " ")
                 }
                 text += "  \(finding.candidateID)  \(finding.candidateRecordID ?? "-")  \(name)  \(finding.band) \(String(format: "%.4f", finding.score))  \(finding.explanation)\n"

@@ -119,6 +119,9 @@ public enum Schema {
         FieldSpec(34, "notes", .lww),
         // Duplicate handling: the site's provisional flag, confirmed or cleared centrally.
         FieldSpec(40, "duplicate_check", .lww, .reference),
+        // The person a "same person" or "handover" review decision links this registration to (the
+        // smallest member id of the case). Both registrations stay; nothing is merged or deleted.
+        FieldSpec(41, "person_id", .lww, .reference),
     ])
 
     public static let household = EntitySchema(.household, [
@@ -139,6 +142,11 @@ public enum Schema {
         FieldSpec(2, "score", .lww, .reference),
         FieldSpec(3, "explanation", .lww, .reference),
         FieldSpec(4, "opened_by", .lww, .reference),
+        // `match` (a cluster at the match threshold) or `possible` (a pair for review).
+        FieldSpec(5, "band", .lww, .reference),
+        FieldSpec(6, "opened_at", .lww, .reference),
+        // Every scored pair of the case: {a, b, score, band, explanation}; ids and field names only.
+        FieldSpec(7, "pairs", .set, .reference),
     ])
 
     public static let reviewDecision = EntitySchema(.reviewDecision, [

@@ -26,29 +26,61 @@ public struct DuplicateReport: Sendable {
     public let comparedPairs: Int
 }
 
+/// Everything one matcher run over the replica produced, for the central run to act on.
+struct DuplicateRun {
+    /// Every live registration, in id order, with its `record_id` and `duplicate_check`.
+    var ids: [RecordID] = []
+    var references: [String?] = []
+    var checks: [String?] = []
+    var people: [PersonRecord] = []
+    var result: DedupeResult?
+    var configuration = MatchConfiguration()
+
+    func reference(_ index: Int) -> String { references[index] ?? ids[index].description }
+
+    func pair(_ scored: ScoredPair) -> DuplicatePair {
+        DuplicatePair(
+            recordA: reference(scored.a), recordB: reference(scored.b), idA: ids[scored.a].description, idB: ids[scored.b].description,
+            score: scored.probability, band: scored.band.rawValue, explanation: scored.explanation.description)
+    }
+}
+
 extension Registry {
+    /// Below this many registrations the matcher's standard model is used instead of estimating one
+    /// from the registry by EM, which needs many records to be stable.
+    public static let minimumRegistrationsToTrain = 500
+
     /// Runs duplicate detection over every live registration of this replica (the central node's
     /// batch run). Reports pairs for a person to review; it never merges or refuses anyone.
     public func findDuplicates(
         matchThreshold: Double? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws(ReplicaError) -> DuplicateReport {
-        var rows: [RegistrationRow] = []
-        try forEachRegistration { rows.append($0) }
-        let records = rows.map(Self.personRecord)
-        var configuration = MatchConfiguration()
-        if let matchThreshold { configuration.matchThreshold = matchThreshold }
-        var matcher = Matcher(configuration: configuration)
-        let result = matcher.dedupe(records, progress: progress)
-        let pairs = result.pairs.map { pair in
-            let a = rows[pair.a], b = rows[pair.b]
-            return DuplicatePair(
-                recordA: a.columns["record_id"] ?? a.id.description, recordB: b.columns["record_id"] ?? b.id.description,
-                idA: a.id.description, idB: b.id.description, score: pair.probability, band: pair.band.rawValue,
-                explanation: pair.explanation.description)
-        }
+        let run = try duplicateRun(matchThreshold: matchThreshold, progress: progress)
+        let result = run.result!
         return DuplicateReport(
-            pairs: pairs, clusters: result.clusters.map { $0.map { rows[$0].id.description } },
-            registrations: rows.count, comparedPairs: result.comparedPairs)
+            pairs: result.pairs.map(run.pair), clusters: result.clusters.map { $0.map { run.ids[$0].description } },
+            registrations: run.ids.count, comparedPairs: result.comparedPairs)
+    }
+
+    func duplicateRun(matchThreshold: Double?, progress: (@Sendable (Int, Int) -> Void)?) throws(ReplicaError) -> DuplicateRun {
+        var run = DuplicateRun()
+        do {
+            try store.forEachRecord(.registration) { view in
+                run.ids.append(view.id)
+                run.references.append(view["record_id"]?.single?.text)
+                run.checks.append(view["duplicate_check"]?.single?.text)
+                run.people.append(Self.personRecord(view: view))
+            }
+        } catch {
+            throw ReplicaError(error)
+        }
+        if let matchThreshold {
+            run.configuration.matchThreshold = matchThreshold
+            run.configuration.possibleThreshold = min(run.configuration.possibleThreshold, matchThreshold)
+        }
+        let model: MatchModel? = run.ids.count < Self.minimumRegistrationsToTrain ? .standard : nil
+        run.result = Matcher(configuration: run.configuration, model: model).dedupe(run.people, progress: progress)
+        return run
     }
 
     static func personRecord(_ row: RegistrationRow) -> PersonRecord {

@@ -15,6 +15,15 @@ public struct ImportReport: Sendable, Equatable, Codable {
     public var rejected = 0
     public var rejectsFile: String?
     public var issues: [InputIssue] = []
+    /// New registrations stored with `duplicate_check = provisional` (the site-time check found a
+    /// possible duplicate in the replica or in the same file).
+    public var provisional = 0
+    /// Pairs found (a pair inside the file counts once).
+    public var duplicatePairCount = 0
+    /// The pairs, strongest per row, up to the site check's reporting limit; ids and field names only.
+    public var duplicates: [DuplicateFinding] = []
+    /// New rows the check did not reach against the replica before its time budget ran out.
+    public var uncheckedRows = 0
 }
 
 /// Reads registration files (`.csv` with a header row, or `.jsonl`) into validated inputs.
@@ -151,8 +160,19 @@ extension Registry {
         let present = try storage { () throws(StorageError) in try store.existing(candidates.map(\.id)) }
         let fresh = candidates.filter { !present.contains($0.id) }
         report.alreadyPresent = candidates.count - fresh.count
-        let edits = fresh.map { candidate in
-            RecordEdit(record: candidate.id, operations: candidate.row.input.operations(defaultSite: identity.siteID, defaultCountry: identity.state, now: now))
+        // Site-time duplicate check, before anything is written: flagged rows are stored provisional in
+        // the same transaction.
+        let check = try importCheck(
+            fresh.map { DuplicateProbe(id: $0.id, person: personRecord(input: $0.row.input, id: $0.id, householdID: nil), line: $0.row.line) },
+            references: fresh.map { $0.row.input["record_id"] })
+        report.provisional = check.flagged.count
+        report.uncheckedRows = fresh.count - check.checked
+        report.duplicatePairCount = check.pairCount
+        report.duplicates = check.pairs
+        let edits = fresh.enumerated().map { index, candidate in
+            var operations = candidate.row.input.operations(defaultSite: identity.siteID, defaultCountry: identity.state, now: now)
+            if check.flagged.contains(index) { operations.append(Self.provisionalOperation) }
+            return RecordEdit(record: candidate.id, operations: operations)
         }
         let chunks = stride(from: 0, to: edits.count, by: options.chunkSize).lazy.map { Array(edits[$0..<min($0 + options.chunkSize, edits.count)]) }
         progress(0, edits.count)

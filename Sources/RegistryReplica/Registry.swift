@@ -105,16 +105,11 @@ public final class Registry: Sendable {
 
     /// Stores one new registration and returns its id. With a `record_id`, the id is derived from it,
     /// so registering or importing the same reference twice never makes two records.
+    ///
+    /// Checks the local replica for possible duplicates first (``registerChecked(_:householdID:now:)``
+    /// returns them); a registration with findings is stored with `duplicate_check = provisional`.
     public func register(_ input: RegistrationInput, now: Date = Date()) throws(ReplicaError) -> RecordID {
-        let issues = input.validate(line: 1)
-        guard issues.isEmpty else { throw ReplicaError(.invalidInput, "the registration is not valid", issues: issues) }
-        let id = recordID(for: input, now: now)
-        if try storage({ () throws(StorageError) in try store.existing([id]) }).contains(id) {
-            throw ReplicaError(.invalidInput, "a registration with this record_id already exists: \(id)")
-        }
-        let edit = RecordEdit(record: id, operations: input.operations(defaultSite: identity.siteID, defaultCountry: identity.state, now: now))
-        _ = try storage { () throws(StorageError) in try store.commit([edit], wallMilliseconds: Self.milliseconds(now)) }
-        return id
+        try registerChecked(input, now: now).id
     }
 
     /// Corrects fields of an existing registration (only the given ones).

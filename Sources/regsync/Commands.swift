@@ -51,8 +51,24 @@ struct Register: ParsableCommand {
             }
             for (key, value) in object { values[key] = (value as? String) ?? (value as? NSNumber)?.stringValue }
         }
-        let id = try output.guarding { try registry.register(RegistrationInput(values)) }
-        output.emit(["id": id.description]) { id.description }
+        let result = try output.guarding { try registry.registerChecked(RegistrationInput(values)) }
+        output.emit([
+            "id": result.id.description, "duplicate_check": result.provisional ? "provisional" : NSNull(),
+            "duplicates": result.duplicates.map(findingObject),
+        ]) { result.id.description }
+        // The operator sees possible duplicates at once (on standard error, so standard output stays the id).
+        if !node.json, !result.duplicates.isEmpty {
+            var text = "possible duplicate\(result.duplicates.count == 1 ? "" : "s") in this replica; stored as provisional (reception is not refused):\n"
+            for finding in result.duplicates {
+                var name = ""
+                // Names only on the operator's terminal, never into a redirected log.
+                if isatty(STDERR_FILENO) == 1, let id = RecordID(finding.candidateID), let row = try? registry.show(id) {
+                    name = [row.columns["given_name"], row.columns["family_name"], row.columns["birth_date"]].compactMap { $0 }.joined(separator: " ")
+                }
+                text += "  \(finding.candidateID)  \(finding.candidateRecordID ?? "-")  \(name)  \(finding.band) \(String(format: "%.4f", finding.score))  \(finding.explanation)\n"
+            }
+            FileHandle.standardError.write(Data(text.utf8))
+        }
     }
 }
 
@@ -74,9 +90,20 @@ struct Import: ParsableCommand {
             "rows": report.rows, "imported": report.imported, "already_present": report.alreadyPresent, "rejected": report.rejected,
             "rejects_file": report.rejectsFile ?? NSNull(),
             "issues": report.issues.map { ["line": $0.line, "column": $0.column, "reason": $0.reason] },
+            "provisional": report.provisional, "duplicate_pairs": report.duplicatePairCount, "unchecked_rows": report.uncheckedRows,
+            "duplicates": report.duplicates.map(findingObject),
         ]) {
             var text = "imported \(report.imported) of \(report.rows) rows (\(report.alreadyPresent) already present)"
             if let file = report.rejectsFile { text += "\n\(report.rejected) rows rejected, written to \(file)" }
+            if report.duplicatePairCount > 0 {
+                text += "\n\(report.duplicatePairCount) possible duplicate pairs; \(report.provisional) registrations stored as provisional:"
+                for finding in report.duplicates.prefix(50) {
+                    let other = finding.candidateLine.map { "line \($0)" } ?? (finding.candidateRecordID ?? finding.candidateID)
+                    text += "\n  line \(finding.line ?? 0) ~ \(other) (\(finding.source))  \(finding.band) \(String(format: "%.4f", finding.score))  \(finding.explanation)"
+                }
+                if report.duplicatePairCount > 50 { text += "\n  … \(report.duplicatePairCount - 50) more (see --json)" }
+            }
+            if report.uncheckedRows > 0 { text += "\n\(report.uncheckedRows) rows not checked against the replica (time budget); the central run will check them" }
             return text
         }
     }
@@ -207,17 +234,24 @@ struct Status: ParsableCommand {
         let output = Output(json: node.json)
         let registry = try node.open()
         let report = try output.guarding { try registry.statusReport() }
+        let review = try output.guarding { try registry.reviewSummary() }
         let summary = report.summary
         let vector = Dictionary(uniqueKeysWithValues: summary.versionVector.counters.map { ($0.key.description, Int($0.value)) })
         output.emit([
             "site_id": report.identity.siteID, "state": report.identity.state, "role": report.identity.role.rawValue,
             "registrations": summary.byEntity["registration"] ?? 0, "erased": summary.erased, "by_status": summary.byStatus,
             "by_nationality_group": report.byNationalityGroup, "conflicts_open": summary.recordsWithConflicts,
-            "version_vector": vector,
+            "version_vector": vector, "duplicate_cases": review.cases, "duplicate_cases_open": review.open,
+            "duplicate_problems": review.problems,
         ]) {
             var lines = ["\(report.identity.role.rawValue) \(report.identity.siteID) (\(report.identity.state)): \(summary.byEntity["registration"] ?? 0) registrations, \(summary.erased) erased, \(summary.recordsWithConflicts) with open conflicts"]
             lines.append("by status: " + summary.byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             lines.append("by nationality group: " + report.byNationalityGroup.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            if review.cases > 0 {
+                var line = "duplicate cases: \(review.open) open of \(review.cases)"
+                if review.problems > 0 { line += "; PROBLEM: \(review.problems) with two_active_registrations (regsync review list)" }
+                lines.append(line)
+            }
             return lines.joined(separator: "\n")
         }
     }
@@ -235,4 +269,13 @@ func describe(_ row: RegistrationRow) -> String {
     var lines = RegistrationColumns.export.compactMap { column in row.columns[column].map { "\(column): \($0)" } }
     if !row.conflicts.isEmpty { lines.append("CONFLICTS to review: " + row.conflicts.joined(separator: ", ")) }
     return lines.joined(separator: "\n")
+}
+
+func findingObject(_ finding: DuplicateFinding) -> [String: Any] {
+    [
+        "id": finding.id, "record_id": finding.recordID ?? NSNull(), "line": finding.line ?? NSNull(),
+        "candidate_id": finding.candidateID, "candidate_record_id": finding.candidateRecordID ?? NSNull(),
+        "candidate_line": finding.candidateLine ?? NSNull(), "source": finding.source, "score": finding.score, "band": finding.band,
+        "explanation": finding.explanation,
+    ]
 }

@@ -173,71 +173,10 @@ struct PreparedRecord: Sendable {
 }
 
 enum Comparator {
-    /// Compares two prepared records field by field.
+    /// Compares two prepared records field by field (single pairs; the engine compares on a
+    /// ``FeatureTable``).
     static func compare(_ a: PreparedRecord, _ b: PreparedRecord) -> ComparisonVector {
-        var v = ComparisonVector()
-        // Names, straight and swapped.
-        let g = nameLevel(a.given, b.given, given: true)
-        let f = nameLevel(a.family, b.family, given: false)
-        v[0] = g; v[1] = f
-        let straight = score(g) + score(f)
-        if straight < 6, a.given != nil, a.family != nil, b.given != nil, b.family != nil {
-            let g2 = nameLevel(a.given, b.family, given: false)
-            let f2 = nameLevel(a.family, b.given, given: false)
-            if score(g2) + score(f2) >= straight + 4 {
-                v[0] = g2; v[1] = f2; v.namesSwapped = true
-            }
-        }
-        if a.patronymicRoot != 0 && b.patronymicRoot != 0 {
-            v[2] = a.patronymicPhonetic == b.patronymicPhonetic ? 2 : (a.patronymicRoot == b.patronymicRoot ? 1 : 0)
-        }
-        if a.sex != 0 && b.sex != 0 { v[3] = a.sex == b.sex ? 1 : 0 }
-        if a.date != 0 && b.date != 0 { v[4] = DateAgreement.compare(a.date, b.date).rawValue }
-        if a.place != 0 && b.place != 0 {
-            if a.place == b.place {
-                v[5] = 2
-            } else {
-                v[5] = Similarity.jaroWinkler(a.placeSkeleton, b.placeSkeleton) >= 0.9 ? 1 : 0
-            }
-        }
-        if a.nationality != 0 && b.nationality != 0 { v[6] = a.nationality == b.nationality ? 1 : 0 }
-        if !a.documents.isEmpty && !b.documents.isEmpty { v[7] = documentLevel(a, b) }
-        if !a.address.isEmpty && !b.address.isEmpty {
-            let d = Similarity.dice(a.address, b.address)
-            v[8] = d >= 0.8 ? 2 : (d >= 0.55 ? 1 : 0)
-        }
-        return v
-    }
-
-    @inline(__always) private static func score(_ level: UInt8) -> Int {
-        level == ComparisonVector.missing ? 0 : Int(level)
-    }
-
-    static func nameLevel(_ a: NameFeatures?, _ b: NameFeatures?, given: Bool) -> UInt8 {
-        guard let a, let b else { return ComparisonVector.missing }
-        if a.canonicalHash == b.canonicalHash { return 4 }
-        if a.phoneticHash == b.phoneticHash { return 3 }
-        if given ? a.skeletonHash == b.skeletonHash : a.stemHash == b.stemHash { return 2 }
-        if a.tokenStems.count > 1 || b.tokenStems.count > 1 {
-            for x in a.tokenStems where b.tokenStems.contains(x) { return 2 }
-        }
-        if given && gluedPatronymic(a.skeleton, b.skeleton) { return 2 }
-        return Similarity.jaroWinkler(a.phonetic, b.phonetic) >= 0.88 ? 1 : 0
-    }
-
-    /// One skeleton is the other followed by a patronymic ending (…vX, …vn).
-    private static func gluedPatronymic(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        let (s, l) = a.count < b.count ? (a, b) : (b, a)
-        guard s.count >= 3, l.count >= s.count + 3, l.starts(with: s) else { return false }
-        let tail = l.suffix(2)
-        return tail.first == UInt8(ascii: "v") && (tail.last == UInt8(ascii: "X") || tail.last == UInt8(ascii: "n"))
-    }
-
-    private static func documentLevel(_ a: PreparedRecord, _ b: PreparedRecord) -> UInt8 {
-        for x in a.documentHashes where b.documentHashes.contains(x) { return 2 }
-        for x in a.documents {
-            for y in b.documents where x.count >= 6 && Similarity.withinOneEdit(x, y) { return 1 }
-        }
-        return 0
+        let table = FeatureTable([a, b])
+        return withExtendedLifetime(table) { table.view.compare(0, 1) }
     }
 }

@@ -17,12 +17,29 @@ public struct MatchConfiguration: Sendable {
     public var randomPairs: Int = 300_000
     /// Largest cluster product |A|·|B| for which a merge is checked pair by pair.
     public var maxClusterCheck: Int = 256
-    /// Use all cores.
+    /// Use all cores (normalisation, random-pair sampling and the comparison of candidates run
+    /// on every core through Dispatch's `concurrentPerform`).
     public var parallel: Bool = true
+    /// Called at the end of each phase of ``Matcher/dedupe(_:progress:)`` and
+    /// ``Matcher/link(_:_:progress:)`` with the phase's wall time: a progress and profiling hook
+    /// for batch runs (it receives no personal data). `nil` by default.
+    public var phaseObserver: (@Sendable (MatchPhase, Duration) -> Void)? = nil
     /// Seed of the random pair sample (runs are deterministic).
     public var seed: UInt64 = 0x5EED_2025
 
     public init() {}
+}
+
+/// Phases of a deduplication or linkage run, in order (see ``MatchConfiguration/phaseObserver``).
+public enum MatchPhase: String, Sendable, CaseIterable {
+    /// Normalising every record and packing its comparison features.
+    case prepare
+    /// Estimating the model (skipped time is near zero when the matcher was trained before).
+    case train
+    /// Blocking, comparing and scoring the candidate pairs.
+    case compare
+    /// Clustering and explaining the pairs kept.
+    case cluster
 }
 
 /// Band of a scored pair.
@@ -83,26 +100,23 @@ public struct Matcher: Sendable {
 
     /// Estimates m and u probabilities and the prior from the records themselves (no labels).
     public mutating func train(_ records: [PersonRecord]) {
-        let prepared = Engine.prepare(records, parallel: configuration.parallel)
-        let engine = Engine(configuration: configuration, records: prepared, split: nil)
-        model = engine.train()
+        let engine = Engine(configuration: configuration, records: records, split: nil)
+        model = withExtendedLifetime(engine.table) { engine.train() }
     }
 
     /// Finds duplicate registrations among `records`.
     /// - Parameter progress: called with (records done, records total) during comparison.
     public func dedupe(_ records: [PersonRecord], progress: (@Sendable (Int, Int) -> Void)? = nil) -> DedupeResult {
         let start = ContinuousClock.now
-        let prepared = Engine.prepare(records, parallel: configuration.parallel)
-        if Engine.timing { print("  prepare: \(ContinuousClock.now - start)") }
-        let engine = Engine(configuration: configuration, records: prepared, split: nil)
-        return engine.run(model: model, progress: progress)
+        let engine = Engine(configuration: configuration, records: records, split: nil)
+        return engine.run(model: model, progress: progress, started: start)
     }
 
     /// Links two lists that are each free of duplicates (one-to-one), such as FEBRL4 A and B.
     public func link(_ a: [PersonRecord], _ b: [PersonRecord], progress: (@Sendable (Int, Int) -> Void)? = nil) -> DedupeResult {
-        let prepared = Engine.prepare(a + b, parallel: configuration.parallel)
-        let engine = Engine(configuration: configuration, records: prepared, split: a.count)
-        let result = engine.run(model: model, progress: progress)
+        let start = ContinuousClock.now
+        let engine = Engine(configuration: configuration, records: a + b, split: a.count)
+        let result = engine.run(model: model, progress: progress, started: start)
         let pairs = result.pairs.map { p in
             ScoredPair(a: p.a, b: p.b - a.count, weight: p.weight, band: p.band, explanation: p.explanation)
         }
@@ -112,10 +126,10 @@ public struct Matcher: Sendable {
     /// Scores one pair with the trained model (or ``MatchModel/standard`` when untrained).
     public func score(_ a: PersonRecord, _ b: PersonRecord) -> ScoredPair {
         let m = model ?? .standard
-        let pa = PreparedRecord(a), pb = PreparedRecord(b)
-        let v = Comparator.compare(pa, pb)
-        var w = m.weight(v, pa, pb)
-        if Engine.householdForbids(pa, pb, v) { w = -.infinity }
+        let table = FeatureTable([PreparedRecord(a), PreparedRecord(b)])
+        let (v, ra, rb) = withExtendedLifetime(table) { (table.view.compare(0, 1), table.view[0].pointee, table.view[1].pointee) }
+        var w = m.weight(v, ra, rb)
+        if Engine.householdForbids(ra, rb, v) { w = -.infinity }
         let band: MatchBand = w >= logit(configuration.matchThreshold) ? .match : .possible
         return ScoredPair(a: 0, b: 1, weight: w, band: band, explanation: MatchExplanation(vector: v, model: m))
     }
@@ -137,39 +151,47 @@ extension MatchModel {
 /// One run over prepared records: blocking, training, scoring, clustering.
 struct Engine: Sendable {
     let configuration: MatchConfiguration
-    let records: [PreparedRecord]
+    let table: FeatureTable
     /// For linkage: records `0..<split` are list A, the rest list B.
     let split: Int?
+    /// Σ tf² over distinct given-name skeletons and family-name stems.
+    let meanGivenFrequency: Double
+    let meanFamilyFrequency: Double
 
-    static let timing = debugTimingEnabled()
+    var count: Int { table.count }
+    var view: FeatureView { table.view }
 
-    static func prepare(_ records: [PersonRecord], parallel: Bool) -> [PreparedRecord] {
+    /// Normalises every record (on all cores) and packs the features with their term frequencies.
+    init(configuration: MatchConfiguration, records: [PersonRecord], split: Int?) {
+        self.configuration = configuration
+        self.split = split
         let out = SharedBuffer<PreparedRecord?>(repeating: nil, count: records.count)
-        forEachChunk(count: records.count, chunkSize: 2048, parallel: parallel) { _, range in
+        forEachChunk(count: records.count, chunkSize: 1024, parallel: configuration.parallel) { _, range in
             for i in range { out[i] = PreparedRecord(records[i]) }
         }
-        var prepared = out.pointer.map { $0! }
+        let prepared = out.pointer.map { $0! }
+        table = FeatureTable(prepared)
         // Term frequencies of given skeletons and family stems.
         var given: [UInt64: Int32] = [:], family: [UInt64: Int32] = [:]
-        for r in prepared {
-            if let g = r.given { given[g.skeletonHash, default: 0] += 1 }
-            if let f = r.family { family[f.stemHash, default: 0] += 1 }
+        let v = table.view
+        for i in 0..<records.count {
+            let r = v[i].pointee
+            if r.hasGiven { given[r.gSkel, default: 0] += 1 }
+            if r.hasFamily { family[r.fStem, default: 0] += 1 }
         }
-        let n = Float(max(records.count, 1))
-        for i in prepared.indices {
-            if let g = prepared[i].given {
-                prepared[i].givenFrequency = Float(given[g.skeletonHash] ?? 1) / n
-                prepared[i].givenLogFrequency = Float(lg2(Double(prepared[i].givenFrequency)))
-            }
-            if let f = prepared[i].family {
-                prepared[i].familyFrequency = Float(family[f.stemHash] ?? 1) / n
-                prepared[i].familyLogFrequency = Float(lg2(Double(prepared[i].familyFrequency)))
-            }
+        let n = Double(max(records.count, 1))
+        for i in 0..<records.count {
+            let r = v[i].pointee
+            let g: Float = r.hasGiven ? Float(lg2(Double(given[r.gSkel] ?? 1) / n)) : -30
+            let f: Float = r.hasFamily ? Float(lg2(Double(family[r.fStem] ?? 1) / n)) : -30
+            table.setFrequencies(i, given: g, family: f)
         }
-        return prepared
+        meanGivenFrequency = given.values.reduce(0) { $0 + (Double($1) / n) * (Double($1) / n) }
+        meanFamilyFrequency = family.values.reduce(0) { $0 + (Double($1) / n) * (Double($1) / n) }
     }
 
-    static func householdForbids(_ a: PreparedRecord, _ b: PreparedRecord, _ v: ComparisonVector) -> Bool {
+    @inline(__always)
+    static func householdForbids(_ a: FeatureRow, _ b: FeatureRow, _ v: ComparisonVector) -> Bool {
         guard a.household != 0, a.household == b.household else { return false }
         let given = v[0], date = v[4]
         return !(given >= 3 && given != ComparisonVector.missing && date == 4)
@@ -181,59 +203,69 @@ struct Engine: Sendable {
     }
 
     var totalPairs: Double {
-        if let split { return Double(split) * Double(records.count - split) }
-        let n = Double(records.count)
+        if let split { return Double(split) * Double(count - split) }
+        let n = Double(count)
         return n * (n - 1) / 2
     }
 
-    // MARK: Candidates
+    // MARK: Candidates, compared and scored in one pass
 
-    struct Candidates: Sendable {
-        var left: [Int32] = []
-        var right: [Int32] = []
-        var vectors: [UInt32] = []
+    struct Edge: Sendable {
+        var i: Int32
+        var j: Int32
+        var weight: Double
+        var bits: UInt32
     }
 
-    func candidates(progress: (@Sendable (Int, Int) -> Void)?) -> Candidates {
-        let index = BlockIndex(records: records)
-        let upper = split ?? records.count
-        let chunkSize = 2048
+    /// Compares every candidate pair and keeps those at or above the possible threshold.
+    func scoredCandidates(model: MatchModel, progress: (@Sendable (Int, Int) -> Void)?) -> (edges: [Edge], compared: Int) {
+        let index = BlockIndex(features: view, count: count)
+        let upper = split ?? count
+        let chunkSize = 1024
         let chunkCount = (upper + chunkSize - 1) / chunkSize
-        let slots = SharedBuffer<Candidates?>(repeating: nil, count: chunkCount)
+        let slots = SharedBuffer<[Edge]>(repeating: [], count: chunkCount)
+        let compared = SharedBuffer<Int>(repeating: 0, count: chunkCount)
         let config = configuration
-        let batch = 8
-        var done = 0
+        let possible = logit(config.possibleThreshold)
+        let batch = 16
+        let engine = self
         for batchStart in stride(from: 0, to: chunkCount, by: batch) {
             let batchEnd = min(chunkCount, batchStart + batch)
             forEachChunk(count: batchEnd - batchStart, chunkSize: 1, parallel: config.parallel) { c, _ in
                 let chunk = batchStart + c
-                var stamp = [Int32](repeating: -1, count: records.count)
-                var local = Candidates()
-                records.withUnsafeBufferPointer { recs in
+                let view = engine.view
+                let stamp = UnsafeMutablePointer<Int32>.allocate(capacity: engine.count)
+                stamp.initialize(repeating: -1, count: engine.count)
+                defer { stamp.deallocate() }
+                var local: [Edge] = []
+                var n = 0
+                model.flatWeights.withUnsafeBufferPointer { weights in
+                    let table = weights.baseAddress!
                     for i in (chunk * chunkSize)..<min(upper, (chunk + 1) * chunkSize) {
+                        let a = view[i]
                         index.forEachCandidate(
-                            of: i, maxBlockSize: config.maxBlockSize, window: config.window, stamp: &stamp,
-                            accept: { accepts(i, $0) }
+                            of: i, maxBlockSize: config.maxBlockSize, window: config.window, stamp: stamp,
+                            accept: { engine.accepts(i, $0) }
                         ) { j in
-                            local.left.append(Int32(i))
-                            local.right.append(Int32(j))
-                            local.vectors.append(Comparator.compare(recs[i], recs[j]).bits)
+                            n += 1
+                            let b = view[j]
+                            let v = view.compare(a, b)
+                            let w = model.weight(v, a.pointee, b.pointee, table: table)
+                            if w >= possible && !Self.householdForbids(a.pointee, b.pointee, v) {
+                                local.append(Edge(i: Int32(i), j: Int32(j), weight: w, bits: v.bits))
+                            }
                         }
                     }
                 }
                 slots[chunk] = local
+                compared[chunk] = n
             }
-            done = min(upper, batchEnd * chunkSize)
-            progress?(done, upper)
+            progress?(min(upper, batchEnd * chunkSize), upper)
         }
-        var all = Candidates()
-        for c in 0..<chunkCount {
-            guard let s = slots[c] else { continue }
-            all.left += s.left
-            all.right += s.right
-            all.vectors += s.vectors
-        }
-        return all
+        var all: [Edge] = []
+        all.reserveCapacity(slots.pointer.reduce(0) { $0 + $1.count })
+        for c in 0..<chunkCount { all += slots[c] }
+        return (all, compared.pointer.reduce(0, +))
     }
 
     // MARK: Training
@@ -241,40 +273,48 @@ struct Engine: Sendable {
     func train() -> MatchModel {
         let fields = ComparisonVector.fieldCount
         let levelCounts = MatchField.allCases.map(\.levelCount)
-        let n = records.count
+        let n = count
         guard n >= 2 else { return .standard }
+        let view = self.view
 
         // u from random pairs.
         let sampleCount = min(configuration.randomPairs, Int(min(totalPairs, 1e9)))
         let chunk = 16_384
         let chunks = (sampleCount + chunk - 1) / chunk
-        let counts = SharedBuffer<[[Int]]?>(repeating: nil, count: chunks)
+        let counts = SharedBuffer<[Int]>(repeating: [], count: chunks)
         let seed = configuration.seed
         let split = self.split
+        let table = self.table
         forEachChunk(count: chunks, chunkSize: 1, parallel: configuration.parallel) { c, _ in
-            var rng = SplitMix64(seed: seed &+ UInt64(c) &* 0x9E37_79B9)
-            var local = levelCounts.map { [Int](repeating: 0, count: $0) }
-            for _ in 0..<min(chunk, sampleCount - c * chunk) {
-                var i: Int, j: Int
-                if let split {
-                    i = Int(rng.next() % UInt64(split)); j = split + Int(rng.next() % UInt64(n - split))
-                } else {
-                    i = Int(rng.next() % UInt64(n)); j = Int(rng.next() % UInt64(n))
-                    if i == j { continue }
+            withExtendedLifetime(table) {
+                var rng = SplitMix64(seed: seed &+ UInt64(c) &* 0x9E37_79B9)
+                var local = [Int](repeating: 0, count: 8 * fields)
+                for _ in 0..<min(chunk, sampleCount - c * chunk) {
+                    var i: Int, j: Int
+                    if let split {
+                        i = Int(rng.next() % UInt64(split)); j = split + Int(rng.next() % UInt64(n - split))
+                    } else {
+                        i = Int(rng.next() % UInt64(n)); j = Int(rng.next() % UInt64(n))
+                        if i == j { continue }
+                    }
+                    var bits = view.compare(i, j).bits
+                    for f in 0..<fields {
+                        local[8 * f + Int(bits & 7)] += 1
+                        bits >>= 3
+                    }
                 }
-                let v = Comparator.compare(records[i], records[j])
-                for f in 0..<fields where v[f] != ComparisonVector.missing { local[f][Int(v[f])] += 1 }
+                counts[c] = local
             }
-            counts[c] = local
         }
         var u = MatchModel.standard.u
-        var uTotals = levelCounts.map { [Int](repeating: 0, count: $0) }
-        for c in 0..<chunks { if let local = counts[c] { for f in 0..<fields { for l in 0..<levelCounts[f] { uTotals[f][l] += local[f][l] } } } }
+        var uTotals = [Int](repeating: 0, count: 8 * fields)
+        for c in 0..<chunks { for k in 0..<counts[c].count { uTotals[k] += counts[c][k] } }
         for f in 0..<fields {
-            let total = Double(uTotals[f].reduce(0, +))
+            let row = (0..<levelCounts[f]).map { uTotals[8 * f + $0] }
+            let total = Double(row.reduce(0, +))
             if total > 0 {
                 let floor = 0.5 / total
-                u[f] = uTotals[f].map { max(Double($0) / total, floor) }
+                u[f] = row.map { max(Double($0) / total, floor) }
                 let s = u[f].reduce(0, +)
                 u[f] = u[f].map { $0 / s }
             }
@@ -283,8 +323,8 @@ struct Engine: Sendable {
         // m by EM on two samples selected on different fields (the selecting fields are excluded).
         let dateSession = sessionHistogram { r in r.date % 100 != 0 ? UInt64(r.date) : nil }
         let nameSession = sessionHistogram { r in
-            guard let g = r.given, let f = r.family else { return nil }
-            return mix64(g.skeletonHash ^ (f.stemHash &* 31))
+            guard r.hasGiven && r.hasFamily else { return nil }
+            return mix64(r.gSkel ^ (r.fStem &* 31))
         }
         let byDate = ExpectationMaximisation.estimateM(histogram: dateSession.histogram, u: u, excluded: [MatchField.birthDate.rawValue])
         let byName = ExpectationMaximisation.estimateM(
@@ -297,7 +337,9 @@ struct Engine: Sendable {
         }
 
         // Prior: matches among same-date pairs, scaled up by how often a match has equal full dates.
-        let dateNonNull = Double(records.filter { $0.date != 0 }.count) / Double(n)
+        var withDate = 0
+        for i in 0..<n where view[i].pointee.date != 0 { withDate += 1 }
+        let dateNonNull = Double(withDate) / Double(n)
         let exactGivenMatch = m[MatchField.birthDate.rawValue][4] * dateNonNull * dateNonNull
         let matchesWithEqualDate = byDate.lambda * dateSession.population
         var prior = matchesWithEqualDate / max(exactGivenMatch, 1e-3) / totalPairs
@@ -305,40 +347,38 @@ struct Engine: Sendable {
         prior = min(max(prior, 1e-12), 0.5)
 
         var model = MatchModel(m: m, u: u, prior: prior)
-        var givenTF = 0.0, familyTF = 0.0
-        var seenG = Set<UInt64>(), seenF = Set<UInt64>()
-        for r in records {
-            if let g = r.given, seenG.insert(g.skeletonHash).inserted { givenTF += Double(r.givenFrequency * r.givenFrequency) }
-            if let f = r.family, seenF.insert(f.stemHash).inserted { familyTF += Double(r.familyFrequency * r.familyFrequency) }
-        }
-        model.meanGivenFrequency = givenTF
-        model.meanFamilyFrequency = familyTF
+        model.meanGivenFrequency = meanGivenFrequency
+        model.meanFamilyFrequency = meanFamilyFrequency
         return model
     }
 
     /// Pairs of records that share `key` (sampled inside large groups): histogram of comparison
     /// vectors and the number of pairs in the full population.
-    private func sessionHistogram(_ key: (PreparedRecord) -> UInt64?) -> (histogram: [UInt32: Int], population: Double) {
+    private func sessionHistogram(_ key: (FeatureRow) -> UInt64?) -> (histogram: [UInt32: Int], population: Double) {
+        let view = self.view
         var keyed: [(UInt64, Int32)] = []
-        for (i, r) in records.enumerated() { if let k = key(r) { keyed.append((k, Int32(i))) } }
+        keyed.reserveCapacity(count)
+        for i in 0..<count { if let k = key(view[i].pointee) { keyed.append((k, Int32(i))) } }
         keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         var histogram: [UInt32: Int] = [:]
         var population = 0.0
         var p = 0
         let cap = 12
+        var members: [Int] = []
         while p < keyed.count {
             var q = p + 1
             while q < keyed.count && keyed[q].0 == keyed[p].0 { q += 1 }
-            let members = keyed[p..<q].map { Int($0.1) }
+            members.removeAll(keepingCapacity: true)
+            for k in p..<q { members.append(Int(keyed[k].1)) }
             if let split {
                 let a = members.filter { $0 < split }, b = members.filter { $0 >= split }
                 population += Double(a.count * b.count)
-                for x in a.prefix(cap) { for y in b.prefix(cap) { histogram[Comparator.compare(records[x], records[y]).bits, default: 0] += 1 } }
+                for x in a.prefix(cap) { for y in b.prefix(cap) { histogram[view.compare(x, y).bits, default: 0] += 1 } }
             } else {
                 population += Double(members.count * (members.count - 1) / 2)
-                let sample = members.prefix(cap)
-                for (k, x) in sample.enumerated() {
-                    for y in sample.dropFirst(k + 1) { histogram[Comparator.compare(records[x], records[y]).bits, default: 0] += 1 }
+                let sample = min(members.count, cap)
+                for x in 0..<sample {
+                    for y in (x + 1)..<sample { histogram[view.compare(members[x], members[y]).bits, default: 0] += 1 }
                 }
             }
             p = q
@@ -348,33 +388,29 @@ struct Engine: Sendable {
 
     // MARK: Scoring and clustering
 
-    func run(model trained: MatchModel?, progress: (@Sendable (Int, Int) -> Void)?) -> DedupeResult {
+    func run(model trained: MatchModel?, progress: (@Sendable (Int, Int) -> Void)?, started: ContinuousClock.Instant) -> DedupeResult {
         let clock = ContinuousClock()
-        var t0 = clock.now
-        func lap(_ what: String) { if Self.timing { print("  \(what): \(clock.now - t0)"); t0 = clock.now } }
-        let candidates = candidates(progress: progress)
-        lap("candidates")
-        let model = trained ?? train()
-        lap("train")
-        let possible = logit(configuration.possibleThreshold)
-        let matchW = logit(configuration.matchThreshold)
-
-        struct Edge { var i: Int32; var j: Int32; var weight: Double; var bits: UInt32 }
-        var edges: [Edge] = []
-        records.withUnsafeBufferPointer { recs in
-            for k in 0..<candidates.vectors.count {
-                let i = Int(candidates.left[k]), j = Int(candidates.right[k])
-                let v = ComparisonVector(bits: candidates.vectors[k])
-                let w = model.weight(v, recs[i], recs[j])
-                if w < possible || Self.householdForbids(recs[i], recs[j], v) { continue }
-                edges.append(Edge(i: Int32(i), j: Int32(j), weight: w, bits: v.bits))
-            }
+        var t0 = started
+        let observer = configuration.phaseObserver
+        func lap(_ phase: MatchPhase) {
+            guard let observer else { return }
+            let now = clock.now
+            observer(phase, now - t0)
+            t0 = now
         }
-        edges.sort { $0.weight > $1.weight }
-        lap("score")
+        lap(.prepare)
+        let model = trained ?? train()
+        lap(.train)
+        let (found, compared) = withExtendedLifetime(table) { scoredCandidates(model: model, progress: progress) }
+        lap(.compare)
+        let matchW = logit(configuration.matchThreshold)
+        let possible = logit(configuration.possibleThreshold)
+        var edges = found
+        edges.sort { $0.weight != $1.weight ? $0.weight > $1.weight : ($0.i != $1.i ? $0.i < $1.i : $0.j < $1.j) }
 
         // Clustering: union of supported edges only.
-        var parent = Array(0..<records.count)
+        let view = self.view
+        var parent = Array(0..<count)
         var members: [Int: [Int]] = [:]
         func find(_ x: Int) -> Int {
             var x = x
@@ -382,26 +418,29 @@ struct Engine: Sendable {
             return x
         }
         func supported(_ x: Int, _ y: Int) -> Bool {
-            let v = Comparator.compare(records[x], records[y])
-            if Self.householdForbids(records[x], records[y], v) { return false }
-            if split != nil && (x < split!) == (y < split!) { return false }  // one-to-one linkage
-            return model.weight(v, records[x], records[y]) >= possible
+            if let split, (x < split) == (y < split) { return false }  // one-to-one linkage
+            let a = view[x].pointee, b = view[y].pointee
+            let v = view.compare(x, y)
+            if Self.householdForbids(a, b, v) { return false }
+            return model.weight(v, a, b) >= possible
         }
         var linked = [Bool](repeating: false, count: edges.count)
-        for (k, e) in edges.enumerated() where e.weight >= matchW {
-            let ra = find(Int(e.i)), rb = find(Int(e.j))
-            if ra == rb { linked[k] = true; continue }
-            let ma = members[ra] ?? [ra], mb = members[rb] ?? [rb]
-            if ma.count * mb.count > configuration.maxClusterCheck { continue }
-            var ok = true
-            outer: for x in ma { for y in mb where !(x == Int(e.i) && y == Int(e.j)) && !(x == Int(e.j) && y == Int(e.i)) {
-                if !supported(x, y) { ok = false; break outer }
-            } }
-            if !ok { continue }
-            parent[rb] = ra
-            members[ra] = ma + mb
-            members[rb] = nil
-            linked[k] = true
+        withExtendedLifetime(table) {
+            for (k, e) in edges.enumerated() where e.weight >= matchW {
+                let ra = find(Int(e.i)), rb = find(Int(e.j))
+                if ra == rb { linked[k] = true; continue }
+                let ma = members[ra] ?? [ra], mb = members[rb] ?? [rb]
+                if ma.count * mb.count > configuration.maxClusterCheck { continue }
+                var ok = true
+                outer: for x in ma { for y in mb where !(x == Int(e.i) && y == Int(e.j)) && !(x == Int(e.j) && y == Int(e.i)) {
+                    if !supported(x, y) { ok = false; break outer }
+                } }
+                if !ok { continue }
+                parent[rb] = ra
+                members[ra] = ma + mb
+                members[rb] = nil
+                linked[k] = true
+            }
         }
         var pairs: [ScoredPair] = []
         pairs.reserveCapacity(edges.count)
@@ -414,9 +453,9 @@ struct Engine: Sendable {
             }
             pairs.append(ScoredPair(a: Int(e.i), b: Int(e.j), weight: e.weight, band: band, explanation: explanation))
         }
-        lap("cluster+explain")
         let clusters = members.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
-        return DedupeResult(pairs: pairs, clusters: clusters, comparedPairs: candidates.vectors.count, model: model)
+        lap(.cluster)
+        return DedupeResult(pairs: pairs, clusters: clusters, comparedPairs: compared, model: model)
     }
 }
 

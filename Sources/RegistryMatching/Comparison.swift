@@ -7,7 +7,8 @@ public enum MatchField: Int, Sendable, CaseIterable, CustomStringConvertible {
     /// Number of agreement levels of the field (level 0 is disagreement).
     var levelCount: Int {
         switch self {
-        case .givenName, .familyName, .birthDate: 5
+        case .birthDate: 6
+        case .givenName, .familyName: 5
         case .patronymic, .birthPlace, .document, .address: 3
         case .sex, .nationality: 2
         }
@@ -95,6 +96,8 @@ struct PreparedRecord: Sendable {
     var given: NameFeatures?
     var family: NameFeatures?
     var patronymicPhonetic: UInt64 = 0
+    /// Phonetic form of the patronymic (for fuzzy agreement).
+    var patronymicPhoneticForm: [UInt8] = []
     var patronymicRoot: UInt64 = 0
     var sex: UInt8 = 0
     var date: Int32 = 0
@@ -119,7 +122,8 @@ struct PreparedRecord: Sendable {
         var patronymicTokens = r.patronymic.map(Transliterator.tokens) ?? []
         if patronymicTokens.isEmpty, let glued = gluedPatronymic { patronymicTokens = [glued] }
         if let p = patronymicTokens.first {
-            patronymicPhonetic = fnv1a(PhoneticKey.fold(p, mode: .phonetic), seed: 4)
+            patronymicPhoneticForm = PhoneticKey.fold(p, mode: .phonetic)
+            patronymicPhonetic = fnv1a(patronymicPhoneticForm, seed: 4)
             var root = p
             if let n = NameNormalizer.patronymicSuffix(of: p) { root.removeLast(n) }
             patronymicRoot = fnv1a(

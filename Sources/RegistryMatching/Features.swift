@@ -18,7 +18,7 @@ struct FeatureRow {
     var gSort: UInt64 = 0, fSort: UInt64 = 0
     /// Letter-count signatures (see ``Similarity/signature(_:)``) of the given and family phonetic
     /// forms and of the place skeleton: they rule most Jaro–Winkler calls out without running them.
-    var gSig: Signature = .zero, fSig: Signature = .zero, placeSig: Signature = .zero
+    var gSig: Signature = .zero, fSig: Signature = .zero, placeSig: Signature = .zero, patSig: Signature = .zero
     var patPhon: UInt64 = 0, patRoot: UInt64 = 0
     var place: UInt64 = 0
     var household: UInt64 = 0
@@ -26,9 +26,9 @@ struct FeatureRow {
     var nationality: UInt32 = 0
     var gLogFreq: Float = -30, fLogFreq: Float = -30
     // Arena offsets.
-    var gPhonOff: UInt32 = 0, fPhonOff: UInt32 = 0, gSkelOff: UInt32 = 0, placeSkelOff: UInt32 = 0
+    var gPhonOff: UInt32 = 0, fPhonOff: UInt32 = 0, gSkelOff: UInt32 = 0, placeSkelOff: UInt32 = 0, patOff: UInt32 = 0
     var gTokOff: UInt32 = 0, fTokOff: UInt32 = 0, docOff: UInt32 = 0, addrOff: UInt32 = 0
-    var gPhonLen: UInt8 = 0, fPhonLen: UInt8 = 0, gSkelLen: UInt8 = 0, placeSkelLen: UInt8 = 0
+    var gPhonLen: UInt8 = 0, fPhonLen: UInt8 = 0, gSkelLen: UInt8 = 0, placeSkelLen: UInt8 = 0, patLen: UInt8 = 0
     var gTokCount: UInt8 = 0, fTokCount: UInt8 = 0, docCount: UInt8 = 0
     var sex: UInt8 = 0
     var flags: UInt8 = 0
@@ -52,6 +52,7 @@ final class FeatureTable: @unchecked Sendable {
         for r in records {
             byteCount += min(r.given?.phonetic.count ?? 0, 255) + min(r.given?.skeleton.count ?? 0, 255)
                 + min(r.family?.phonetic.count ?? 0, 255) + min(r.placeSkeleton.count, 255)
+                + min(r.patronymicPhoneticForm.count, 255)
             wordCount += min(r.given?.tokenStems.count ?? 0, 255) + min(r.family?.tokenStems.count ?? 0, 255)
             for d in r.documents.prefix(255) { wordCount += 2; byteCount += min(d.count, 255) }
             halfCount += min(r.address.count, 65535)
@@ -95,6 +96,8 @@ final class FeatureTable: @unchecked Sendable {
                 (row.fTokOff, row.fTokCount) = putWords(f.tokenStems)
             }
             row.patPhon = r.patronymicPhonetic
+            (row.patOff, row.patLen) = putBytes(r.patronymicPhoneticForm)
+            row.patSig = Similarity.signature(r.patronymicPhoneticForm)
             row.patRoot = r.patronymicRoot
             row.sex = r.sex
             row.date = r.date
@@ -186,7 +189,8 @@ struct FeatureView: @unchecked Sendable {
             }
         }
         if ra.patRoot != 0 && rb.patRoot != 0 {
-            v[2] = ra.patPhon == rb.patPhon ? 2 : (ra.patRoot == rb.patRoot ? 1 : 0)
+            v[2] = ra.patPhon == rb.patPhon ? 2
+                : (ra.patRoot == rb.patRoot || fuzzy(ra.patSig, rb.patSig, ra.patOff, ra.patLen, rb.patOff, rb.patLen) ? 1 : 0)
         }
         if ra.sex != 0 && rb.sex != 0 { v[3] = ra.sex == rb.sex ? 1 : 0 }
         if ra.date != 0 && rb.date != 0 { v[4] = DateAgreement.compare(ra.date, rb.date).rawValue }
@@ -218,7 +222,17 @@ struct FeatureView: @unchecked Sendable {
         if a.gSkel == b.gSkel { return 2 }
         if sharesToken(a.gTokOff, a.gTokCount, b.gTokOff, b.gTokCount) { return 2 }
         if gluedPatronymic(bytes + Int(a.gSkelOff), Int(a.gSkelLen), bytes + Int(b.gSkelOff), Int(b.gSkelLen)) { return 2 }
-        return similar(a.gSig, b.gSig, a.gPhonOff, a.gPhonLen, b.gPhonOff, b.gPhonLen, threshold: 0.88) ? 1 : 0
+        return fuzzy(a.gSig, b.gSig, a.gPhonOff, a.gPhonLen, b.gPhonOff, b.gPhonLen) ? 1 : 0
+    }
+
+    /// The fuzzy level of names: phonetic forms one edit apart (a typo in a short name, which
+    /// Jaro–Winkler misses) or Jaro–Winkler ≥ 0.88.
+    @inline(__always)
+    private func fuzzy(_ sa: Signature, _ sb: Signature, _ offA: UInt32, _ lenA: UInt8, _ offB: UInt32, _ lenB: UInt8) -> Bool {
+        let la = Int(lenA), lb = Int(lenB)
+        if la == 0 || lb == 0 { return false }
+        if la >= 3 && lb >= 3 && Similarity.withinOneEdit(bytes + Int(offA), la, bytes + Int(offB), lb) { return true }
+        return similar(sa, sb, offA, lenA, offB, lenB, threshold: 0.88)
     }
 
     /// Jaro–Winkler of two arena strings at least `threshold` (≥ 0.88), skipping the computation
@@ -248,7 +262,7 @@ struct FeatureView: @unchecked Sendable {
         if phonA == phonB { return 3 }
         if stemA == stemB { return 2 }
         if sharesToken(tokA, tokCountA, tokB, tokCountB) { return 2 }
-        return similar(sigA, sigB, phonOffA, phonLenA, phonOffB, phonLenB, threshold: 0.88) ? 1 : 0
+        return fuzzy(sigA, sigB, phonOffA, phonLenA, phonOffB, phonLenB) ? 1 : 0
     }
 
     /// Some token stem in common, when either name has more than one token.

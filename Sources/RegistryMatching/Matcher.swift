@@ -15,6 +15,12 @@ public struct MatchConfiguration: Sendable {
     public var window: Int = 10
     /// Random pairs drawn to estimate u probabilities.
     public var randomPairs: Int = 300_000
+    /// Bits added to a pair when two *other* members of the same two households match (a family
+    /// registered again at another site): namesakes from unrelated households almost never have
+    /// that, so it settles the common-name pairs whose own fields are not decisive. Relatives
+    /// within a re-registered family do not get through on it: their dates and given names
+    /// disagree by far more. 0 turns it off.
+    public var householdSupportWeight: Double = 4
     /// Largest cluster product |A|·|B| for which a merge is checked pair by pair.
     public var maxClusterCheck: Int = 256
     /// Use all cores (normalisation, random-pair sampling and the comparison of candidates run
@@ -141,9 +147,9 @@ extension MatchModel {
     /// Hand-set parameters used before any training (rough, for single comparisons and tests).
     public static let standard = MatchModel(
         m: [[0.03, 0.07, 0.2, 0.2, 0.5], [0.03, 0.07, 0.2, 0.2, 0.5], [0.05, 0.25, 0.7], [0.02, 0.98],
-            [0.03, 0.05, 0.07, 0.1, 0.75], [0.1, 0.1, 0.8], [0.03, 0.97], [0.4, 0.05, 0.55], [0.3, 0.2, 0.5]],
+            [0.03, 0.05, 0.05, 0.1, 0.75, 0.02], [0.1, 0.1, 0.8], [0.03, 0.97], [0.4, 0.05, 0.55], [0.3, 0.2, 0.5]],
         u: [[0.93, 0.04, 0.02, 0.005, 0.005], [0.97, 0.02, 0.006, 0.002, 0.002], [0.95, 0.03, 0.02], [0.5, 0.5],
-            [0.985, 0.012, 0.002, 0.0005, 0.00005], [0.9, 0.02, 0.08], [0.2, 0.8], [0.99998, 0.00001, 0.00001],
+            [0.985, 0.012, 0.002, 0.0005, 0.00005, 0.0002], [0.9, 0.02, 0.08], [0.2, 0.8], [0.99998, 0.00001, 0.00001],
             [0.98, 0.015, 0.005]],
         prior: 1e-5)
 }
@@ -215,6 +221,7 @@ struct Engine: Sendable {
         var j: Int32
         var weight: Double
         var bits: UInt32
+        var householdSupport = false
     }
 
     /// Compares every candidate pair and keeps those at or above the possible threshold.
@@ -227,6 +234,9 @@ struct Engine: Sendable {
         let compared = SharedBuffer<Int>(repeating: 0, count: chunkCount)
         let config = configuration
         let possible = logit(config.possibleThreshold)
+        // Pairs of two different households are kept from `possible − householdSupportWeight`:
+        // household support may lift them later.
+        let keepFrom = possible - max(0, config.householdSupportWeight)
         let batch = 16
         let engine = self
         for batchStart in stride(from: 0, to: chunkCount, by: batch) {
@@ -251,7 +261,8 @@ struct Engine: Sendable {
                             let b = view[j]
                             let v = view.compare(a, b)
                             let w = model.weight(v, a.pointee, b.pointee, table: table)
-                            if w >= possible && !Self.householdForbids(a.pointee, b.pointee, v) {
+                            if w >= keepFrom && !Self.householdForbids(a.pointee, b.pointee, v)
+                                && (w >= possible || (a.pointee.household != 0 && b.pointee.household != 0)) {
                                 local.append(Edge(i: Int32(i), j: Int32(j), weight: w, bits: v.bits))
                             }
                         }
@@ -378,7 +389,14 @@ struct Engine: Sendable {
                 population += Double(members.count * (members.count - 1) / 2)
                 let sample = min(members.count, cap)
                 for x in 0..<sample {
-                    for y in (x + 1)..<sample { histogram[view.compare(members[x], members[y]).bits, default: 0] += 1 }
+                    for y in (x + 1)..<sample {
+                        // Two records of one household (twins share a date, a surname, a
+                        // patronymic and a place) are settled by the household rule; left in,
+                        // they teach EM that matches often disagree on given name and sex.
+                        let hx = view[members[x]].pointee.household
+                        if hx != 0 && hx == view[members[y]].pointee.household { continue }
+                        histogram[view.compare(members[x], members[y]).bits, default: 0] += 1
+                    }
                 }
             }
             p = q
@@ -387,6 +405,51 @@ struct Engine: Sendable {
     }
 
     // MARK: Scoring and clustering
+
+    /// Which pairs of households have a pair of members that matched on their own fields.
+    struct HouseholdSupport {
+        let view: FeatureView
+        let bonus: Double
+        let matchWeight: Double
+        private var strongByHouseholds: [UInt64: Int32] = [:]
+        private var strongByRecord: [UInt64: Int32] = [:]  // (record, other household) → strong pairs
+
+        init(view: FeatureView, edges: [Edge], bonus: Double, matchWeight: Double) {
+            self.view = view
+            self.bonus = bonus
+            self.matchWeight = matchWeight
+            for e in edges where e.weight >= matchWeight {
+                guard let (ha, hb) = households(Int(e.i), Int(e.j)) else { continue }
+                strongByHouseholds[Self.pairKey(ha, hb), default: 0] += 1
+                strongByRecord[Self.recordKey(Int(e.i), hb), default: 0] += 1
+                strongByRecord[Self.recordKey(Int(e.j), ha), default: 0] += 1
+            }
+        }
+
+        var isEmpty: Bool { strongByHouseholds.isEmpty }
+
+        @inline(__always) private func households(_ i: Int, _ j: Int) -> (UInt64, UInt64)? {
+            let ha = view[i].pointee.household, hb = view[j].pointee.household
+            guard ha != 0, hb != 0, ha != hb else { return nil }
+            return (ha, hb)
+        }
+        @inline(__always) private static func pairKey(_ x: UInt64, _ y: UInt64) -> UInt64 {
+            x < y ? mix64(x &* 31 ^ y) : mix64(y &* 31 ^ x)
+        }
+        @inline(__always) private static func recordKey(_ r: Int, _ h: UInt64) -> UInt64 {
+            mix64(h ^ UInt64(r) &* 0x9E37_79B9_7F4A_7C15)
+        }
+
+        /// True when some pair (a′, b′) other than with a or b, between the households of a and
+        /// b, matched on its own (`weight` is the pair's own weight).
+        func supports(_ a: Int, _ b: Int, weight: Double) -> Bool {
+            guard !strongByHouseholds.isEmpty, let (ha, hb) = households(a, b),
+                  let total = strongByHouseholds[Self.pairKey(ha, hb)] else { return false }
+            let own: Int32 = weight >= matchWeight ? 1 : 0
+            let others = total - (strongByRecord[Self.recordKey(a, hb)] ?? 0) - (strongByRecord[Self.recordKey(b, ha)] ?? 0) + own
+            return others > 0
+        }
+    }
 
     func run(model trained: MatchModel?, progress: (@Sendable (Int, Int) -> Void)?, started: ContinuousClock.Instant) -> DedupeResult {
         let clock = ContinuousClock()
@@ -405,11 +468,23 @@ struct Engine: Sendable {
         lap(.compare)
         let matchW = logit(configuration.matchThreshold)
         let possible = logit(configuration.possibleThreshold)
-        var edges = found
+        let view = self.view
+        // Household support (one pass: from pairs that matched on their own fields), then the
+        // pairs kept only in case they got it are dropped unless they did.
+        let bonus = max(0, configuration.householdSupportWeight)
+        let support = HouseholdSupport(view: view, edges: found, bonus: bonus, matchWeight: matchW)
+        var edges: [Edge] = []
+        edges.reserveCapacity(found.count)
+        for var e in found {
+            if bonus > 0 && support.supports(Int(e.i), Int(e.j), weight: e.weight) {
+                e.weight += bonus
+                e.householdSupport = true
+            }
+            if e.weight >= possible { edges.append(e) }
+        }
         edges.sort { $0.weight != $1.weight ? $0.weight > $1.weight : ($0.i != $1.i ? $0.i < $1.i : $0.j < $1.j) }
 
         // Clustering: union of supported edges only.
-        let view = self.view
         var parent = Array(0..<count)
         var members: [Int: [Int]] = [:]
         func find(_ x: Int) -> Int {
@@ -422,7 +497,9 @@ struct Engine: Sendable {
             let a = view[x].pointee, b = view[y].pointee
             let v = view.compare(x, y)
             if Self.householdForbids(a, b, v) { return false }
-            return model.weight(v, a, b) >= possible
+            var w = model.weight(v, a, b)
+            if bonus > 0 && support.supports(x, y, weight: w) { w += bonus }
+            return w >= possible
         }
         var linked = [Bool](repeating: false, count: edges.count)
         withExtendedLifetime(table) {
@@ -446,6 +523,7 @@ struct Engine: Sendable {
         pairs.reserveCapacity(edges.count)
         for (k, e) in edges.enumerated() {
             var explanation = MatchExplanation(vector: ComparisonVector(bits: e.bits), model: model)
+            explanation.householdSupport = e.householdSupport
             let band: MatchBand
             if linked[k] { band = .match } else {
                 band = .possible

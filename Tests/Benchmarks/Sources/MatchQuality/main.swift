@@ -20,6 +20,8 @@ struct Options {
     var queries = 2_000
     var out = "splink-data"
     var json = false
+    /// Match threshold for `speed` and `diagnose` (exploration only; the reported numbers use the default).
+    var threshold = MatchConfiguration.defaultMatchThreshold
 
     init(_ args: [String]) {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -37,6 +39,7 @@ struct Options {
             case "--queries": queries = Int(value()) ?? queries
             case "--out": out = value()
             case "--json": json = true
+            case "--threshold": threshold = Double(value()) ?? threshold
             default: command = args[i]
             }
             i += 1
@@ -167,6 +170,7 @@ func runSpeed() {
     let records = Array(set.records.prefix(options.records))
     let phases = PhaseTimes()
     var configuration = MatchConfiguration()
+    configuration.matchThreshold = options.threshold
     configuration.phaseObserver = { phase, duration in phases.add(phase, duration) }
     let start = clock.now
     let cpuStart = cpuSeconds()
@@ -198,9 +202,11 @@ func runDiagnose() {
     let set = generator.generate(persons: options.records * 10 / 13)
     let records = Array(set.records.prefix(options.records))
     let entity = Array(set.entity.prefix(records.count))
-    let result = Matcher().dedupe(records)
+    var configuration = MatchConfiguration()
+    configuration.matchThreshold = options.threshold
+    let result = Matcher(configuration: configuration).dedupe(records)
     let matcher = Matcher(model: result.model)
-    let matchW = log2(MatchConfiguration.defaultMatchThreshold / (1 - MatchConfiguration.defaultMatchThreshold))
+    let matchW = log2(options.threshold / (1 - options.threshold))
     var cluster = [Int](repeating: -1, count: records.count)
     for (c, members) in result.clusters.enumerated() { for x in members { cluster[x] = c } }
     var scored: [Int: ScoredPair] = [:]
@@ -209,6 +215,7 @@ func runDiagnose() {
     for (i, e) in entity.enumerated() { byEntity[e, default: []].append(i) }
     var blockingMiss = 0, scoringMiss = 0, refused = 0, truth = 0, blockingBelow = 0
     var examples: [String: [String]] = [:]
+    var weightHistogram = [Int](repeating: 0, count: 9)
     func show(_ r: PersonRecord) -> String {
         "\(r.givenName) | \(r.familyName) | \(r.patronymic ?? "-") | \(r.sex ?? "-") | \(r.birthDate ?? "-") | \(r.birthPlace ?? "-") | \(r.documentNumbers.joined(separator: ";")) | \(r.householdID ?? "-")"
     }
@@ -217,14 +224,21 @@ func runDiagnose() {
             examples[kind, default: []].append("w=\(fmt(s.weight, 1)) \(s.explanation)\n     \(show(records[a]))\n     \(show(records[b]))")
         }
     }
+    var trueAgreement: [String: Int] = [:]
     for members in byEntity.values where members.count > 1 {
         for x in 0..<members.count { for y in (x + 1)..<members.count {
             truth += 1
             let a = min(members[x], members[y]), b = max(members[x], members[y])
+            if environment("MATCH_DEBUG") != nil {
+                for f in matcher.score(records[a], records[b]).explanation.fields { trueAgreement["\(f.field) \(f.agreement)", default: 0] += 1 }
+            }
             if cluster[a] != -1 && cluster[a] == cluster[b] { continue }
             let s = matcher.score(records[a], records[b])
             if let p = scored[a * records.count + b] {
-                if p.weight >= matchW { refused += 1; note("refused", a, b, s) } else { scoringMiss += 1; note("scoring", a, b, s) }
+                if p.weight >= matchW { refused += 1; note("refused", a, b, p) } else {
+                    scoringMiss += 1; note("scoring", a, b, p)
+                    weightHistogram[max(0, min(8, Int(p.weight * 2)))] += 1
+                }
             } else if s.weight >= matchW {
                 blockingMiss += 1; note("blocking", a, b, s)
             } else {
@@ -247,6 +261,9 @@ func runDiagnose() {
     report.add("diagnose", "fn_cluster_refused", "\(refused)")
     report.add("diagnose", "fp_pairs", "\(falsePositive)")
     report.add("diagnose", "compared_pairs", "\(result.comparedPairs)")
+    report.add("diagnose", "fn_compared_weight_half_bits", weightHistogram.map(String.init).joined(separator: " "))
+    log(result.model.description)
+    for (k, v) in trueAgreement.sorted(by: { $0.key < $1.key }) { log("true pairs: \(k) \(fmt(Double(v) / Double(truth), 3))") }
     for (kind, list) in examples.sorted(by: { $0.key < $1.key }) { log("== \(kind)"); for e in list { log("  " + e) } }
 }
 

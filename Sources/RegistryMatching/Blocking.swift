@@ -39,14 +39,25 @@ final class BlockIndex: @unchecked Sendable {
 
     var entryCount: Int { entries.count }
 
-    init(features: FeatureView, count: Int) {
+    init(features: FeatureView, count: Int, parallel: Bool) {
         recordCount = count
-        var list: [Entry] = []
-        list.reserveCapacity(count * 10)
-        for i in 0..<count {
-            Self.keys(features, i) { list.append(Entry(key: $0, secondary: $1, record: Int32(i), block: 0)) }
+        // Keys are hashes: split them by their top bit, and build and sort each half on its own
+        // core; the halves then concatenate in order.
+        let halvesOut = SharedBuffer<[Entry]>(repeating: [], count: 2)
+        forEachChunk(count: 2, chunkSize: 1, parallel: parallel) { half, _ in
+            var part: [Entry] = []
+            part.reserveCapacity(count * 5)
+            let upper = half == 1
+            for i in 0..<count {
+                Self.keys(features, i) { key, secondary in
+                    if (key >> 63 == 1) == upper { part.append(Entry(key: key, secondary: secondary, record: Int32(i), block: 0)) }
+                }
+            }
+            part.sort { $0.key != $1.key ? $0.key < $1.key : ($0.secondary != $1.secondary ? $0.secondary < $1.secondary : $0.record < $1.record) }
+            halvesOut[half] = part
         }
-        list.sort { $0.key != $1.key ? $0.key < $1.key : ($0.secondary != $1.secondary ? $0.secondary < $1.secondary : $0.record < $1.record) }
+        var list = halvesOut[0]
+        list += halvesOut[1]
         let n = list.count
         entries = .allocate(capacity: max(n, 1))
         blockEnd = .allocate(capacity: max(n, 1))

@@ -226,7 +226,7 @@ struct Engine: Sendable {
 
     /// Compares every candidate pair and keeps those at or above the possible threshold.
     func scoredCandidates(model: MatchModel, progress: (@Sendable (Int, Int) -> Void)?) -> (edges: [Edge], compared: Int) {
-        let index = BlockIndex(features: view, count: count)
+        let index = BlockIndex(features: view, count: count, parallel: configuration.parallel)
         let upper = split ?? count
         let chunkSize = 1024
         let chunkCount = (upper + chunkSize - 1) / chunkSize
@@ -332,11 +332,20 @@ struct Engine: Sendable {
         }
 
         // m by EM on two samples selected on different fields (the selecting fields are excluded).
-        let dateSession = sessionHistogram { r in r.date % 100 != 0 ? UInt64(r.date) : nil }
-        let nameSession = sessionHistogram { r in
-            guard r.hasGiven && r.hasFamily else { return nil }
-            return mix64(r.gSkel ^ (r.fStem &* 31))
+        // The two samples are drawn on both cores.
+        let sessions = SharedBuffer<(histogram: [UInt32: Int], population: Double)>(repeating: ([:], 0), count: 2)
+        let engine = self
+        forEachChunk(count: 2, chunkSize: 1, parallel: configuration.parallel) { c, _ in
+            if c == 0 {
+                sessions[0] = engine.sessionHistogram { r in r.date % 100 != 0 ? UInt64(r.date) : nil }
+            } else {
+                sessions[1] = engine.sessionHistogram { r in
+                    guard r.hasGiven && r.hasFamily else { return nil }
+                    return mix64(r.gSkel ^ (r.fStem &* 31))
+                }
+            }
         }
+        let dateSession = sessions[0], nameSession = sessions[1]
         let byDate = ExpectationMaximisation.estimateM(histogram: dateSession.histogram, u: u, excluded: [MatchField.birthDate.rawValue])
         let byName = ExpectationMaximisation.estimateM(
             histogram: nameSession.histogram, u: u, excluded: [MatchField.givenName.rawValue, MatchField.familyName.rawValue])

@@ -6,7 +6,8 @@ import RegistryMatching
 //   swift run -c release --package-path Tests/Benchmarks MatchQuality [command] [options]
 //
 // Commands: febrl, synthetic, speed, index, export, all (default: all).
-// Options:  --data DIR (FEBRL; default $FEBRL_DIR or ../../../shared/data/febrl relative to the
+// Options:  --speed-set (export: also the 150,000 set of `speed`), --threshold P (speed and
+//           diagnose, exploration only), --data DIR (FEBRL; default $FEBRL_DIR or ../../../shared/data/febrl relative to the
 //           package), --seed N, --persons N, --records N (speed), --entries N (index),
 //           --out DIR (export), --json.
 
@@ -20,6 +21,8 @@ struct Options {
     var queries = 2_000
     var out = "splink-data"
     var json = false
+    /// `export` also writes the 150,000-registration set of `speed` (synthetic-150k.csv).
+    var speedSet = false
     /// Match threshold for `speed` and `diagnose` (exploration only; the reported numbers use the default).
     var threshold = MatchConfiguration.defaultMatchThreshold
 
@@ -39,6 +42,7 @@ struct Options {
             case "--queries": queries = Int(value()) ?? queries
             case "--out": out = value()
             case "--json": json = true
+            case "--speed-set": speedSet = true
             case "--threshold": threshold = Double(value()) ?? threshold
             default: command = args[i]
             }
@@ -296,6 +300,19 @@ func runExport() throws {
                       r.siteID ?? ""].map(csvField).joined(separator: ","))
     }
     try writeFile(options.out + "/synthetic.csv", lines.joined(separator: "\n") + "\n")
+    if options.speedSet {
+        // The exact set `speed` measures (150,000 registrations, seed + 1).
+        var speedGenerator = SyntheticGenerator(seed: options.seed &+ 1)
+        let big = speedGenerator.generate(persons: options.records * 10 / 13)
+        var out = [lines[0]]
+        for (i, r) in big.records.prefix(options.records).enumerated() {
+            out.append([r.id, big.entity[i], r.givenName, r.familyName, r.patronymic ?? "", r.sex ?? "", r.birthDate ?? "",
+                        r.birthPlace ?? "", r.nationality ?? "", r.documentNumbers.joined(separator: " "), r.householdID ?? "",
+                        r.siteID ?? ""].map(csvField).joined(separator: ","))
+        }
+        try writeFile(options.out + "/synthetic-150k.csv", out.joined(separator: "\n") + "\n")
+        report.add("export", "speed_set_records", "\(out.count - 1)")
+    }
     for name in ["dataset3", "dataset4a", "dataset4b"] {
         let d = try Febrl.load(options.data + "/\(name).csv")
         var out = ["unique_id,truth_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,date_of_birth,soc_sec_id"]

@@ -116,30 +116,73 @@ struct PreparedRecord: Sendable {
     var familyLogFrequency: Float = -30
 
     init(_ r: PersonRecord) {
-        let (givenTokens, gluedPatronymic) = NameNormalizer.splitGiven(Transliterator.tokens(r.givenName))
-        given = NameFeatures(tokens: givenTokens, given: true)
-        family = NameFeatures(tokens: Transliterator.tokens(r.familyName), given: false)
-        var patronymicTokens = r.patronymic.map(Transliterator.tokens) ?? []
-        if patronymicTokens.isEmpty, let glued = gluedPatronymic { patronymicTokens = [glued] }
-        if let p = patronymicTokens.first {
-            patronymicPhoneticForm = PhoneticKey.fold(p, mode: .phonetic)
-            patronymicPhonetic = fnv1a(patronymicPhoneticForm, seed: 4)
-            var root = p
-            if let n = NameNormalizer.patronymicSuffix(of: p) { root.removeLast(n) }
-            patronymicRoot = fnv1a(
-                PhoneticKey.fold(NameNormalizer.ukrainianForm(ofToken: root), mode: .skeleton), seed: 5)
+        var cache = PreparationCache()
+        self.init(r, cache: &cache)
+    }
+
+    /// Normalises `r`, reusing the work on field values seen before (names, patronymics, places
+    /// and nationalities repeat a great deal in a registry).
+    init(_ r: PersonRecord, cache: inout PreparationCache) {
+        let gluedPatronymic: [UInt8]?
+        if let hit = cache.given[r.givenName] {
+            (given, gluedPatronymic) = hit
+        } else {
+            let (givenTokens, glued) = NameNormalizer.splitGiven(Transliterator.tokens(r.givenName))
+            given = NameFeatures(tokens: givenTokens, given: true)
+            gluedPatronymic = glued
+            cache.given[r.givenName] = (given, glued)
+        }
+        if let hit = cache.family[r.familyName] {
+            family = hit
+        } else {
+            family = NameFeatures(tokens: Transliterator.tokens(r.familyName), given: false)
+            cache.family[r.familyName] = family
+        }
+        let patronymicKey = r.patronymic ?? ""
+        if !patronymicKey.isEmpty || gluedPatronymic != nil {
+            let cacheable = !patronymicKey.isEmpty
+            if cacheable, let hit = cache.patronymic[patronymicKey] {
+                (patronymicPhonetic, patronymicRoot, patronymicPhoneticForm) = hit
+            } else {
+                var patronymicTokens = r.patronymic.map(Transliterator.tokens) ?? []
+                let fromField = !patronymicTokens.isEmpty
+                if patronymicTokens.isEmpty, let glued = gluedPatronymic { patronymicTokens = [glued] }
+                if let p = patronymicTokens.first {
+                    patronymicPhoneticForm = PhoneticKey.fold(p, mode: .phonetic)
+                    patronymicPhonetic = fnv1a(patronymicPhoneticForm, seed: 4)
+                    var root = p
+                    if let n = NameNormalizer.patronymicSuffix(of: p) { root.removeLast(n) }
+                    patronymicRoot = fnv1a(
+                        PhoneticKey.fold(NameNormalizer.ukrainianForm(ofToken: root), mode: .skeleton), seed: 5)
+                }
+                // A patronymic field that is blank after normalisation falls back to the glued
+                // one, which depends on the given name: only the field's own value is cached.
+                if cacheable && fromField {
+                    cache.patronymic[patronymicKey] = (patronymicPhonetic, patronymicRoot, patronymicPhoneticForm)
+                }
+            }
         }
         sex = Self.parseSex(r.sex)
         if let d = r.birthDate, let parsed = BirthDate(parsing: d) { date = parsed.packed }
         if let p = r.birthPlace {
-            let key = PlaceName.key(p)
-            if !key.isEmpty {
-                place = fnv1a(key, seed: 6)
-                placeSkeleton = PhoneticKey.fold(key, mode: .skeleton)
+            if let hit = cache.place[p] {
+                (place, placeSkeleton) = hit
+            } else {
+                let key = PlaceName.key(p)
+                if !key.isEmpty {
+                    place = fnv1a(key, seed: 6)
+                    placeSkeleton = PhoneticKey.fold(key, mode: .skeleton)
+                }
+                cache.place[p] = (place, placeSkeleton)
             }
         }
-        if let n = r.nationality, let code = Nationality.alpha3(n) {
-            nationality = code.utf8.reduce(0) { $0 << 8 | UInt32($1) }
+        if let n = r.nationality {
+            if let hit = cache.nationality[n] {
+                nationality = hit
+            } else {
+                if let code = Nationality.alpha3(n) { nationality = code.utf8.reduce(0) { $0 << 8 | UInt32($1) } }
+                cache.nationality[n] = nationality
+            }
         }
         for d in r.documentNumbers {
             let k = DocumentNumber.key(d)
@@ -174,6 +217,15 @@ struct PreparedRecord: Sendable {
         }
         return set.sorted()
     }
+}
+
+/// Normalised field values already seen by one preparing worker.
+struct PreparationCache {
+    var given: [String: (NameFeatures?, [UInt8]?)] = [:]
+    var family: [String: NameFeatures?] = [:]
+    var patronymic: [String: (UInt64, UInt64, [UInt8])] = [:]
+    var place: [String: (UInt64, [UInt8])] = [:]
+    var nationality: [String: UInt32] = [:]
 }
 
 enum Comparator {

@@ -172,8 +172,11 @@ struct Engine: Sendable {
         self.configuration = configuration
         self.split = split
         let out = SharedBuffer<PreparedRecord?>(repeating: nil, count: records.count)
-        forEachChunk(count: records.count, chunkSize: 1024, parallel: configuration.parallel) { _, range in
-            for i in range { out[i] = PreparedRecord(records[i]) }
+        // Large chunks (8 per run) so that each worker's cache of normalised values pays off.
+        let chunkSize = max(1024, (records.count + 7) / 8)
+        forEachChunk(count: records.count, chunkSize: chunkSize, parallel: configuration.parallel) { _, range in
+            var cache = PreparationCache()
+            for i in range { out[i] = PreparedRecord(records[i], cache: &cache) }
         }
         let prepared = out.pointer.map { $0! }
         table = FeatureTable(prepared)

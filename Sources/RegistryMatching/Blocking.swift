@@ -113,7 +113,7 @@ final class BlockIndex: @unchecked Sendable {
             if r.patRoot != 0 { emit(mix64(names ^ r.patRoot &+ 6), date) }
         }
         let docs = features.words + Int(r.docOff)
-        for d in 0..<Int(r.docCount) { emit(mix64(docs[2 * d] &+ 3), 0) }
+        for d in 0..<Int(r.docCount) { emit(mix64(docs[4 * d] &+ 3), 0) }
         if full {
             emit(mix64(sortedDate &* 0x9E37 &+ 4), r.fSort)
             if r.hasGiven { emit(mix64(r.gStem ^ sortedDate &* 0x9E37 &+ 7), r.fSort) }

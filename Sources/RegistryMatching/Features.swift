@@ -54,7 +54,7 @@ final class FeatureTable: @unchecked Sendable {
                 + min(r.family?.phonetic.count ?? 0, 255) + min(r.placeSkeleton.count, 255)
                 + min(r.patronymicPhoneticForm.count, 255)
             wordCount += min(r.given?.tokenStems.count ?? 0, 255) + min(r.family?.tokenStems.count ?? 0, 255)
-            for d in r.documents.prefix(255) { wordCount += 2; byteCount += min(d.count, 255) }
+            for d in r.documents.prefix(255) { wordCount += 4; byteCount += min(d.count, 255) }
             halfCount += min(r.address.count, 65535)
         }
         rows = .allocate(capacity: max(count, 1))
@@ -109,9 +109,12 @@ final class FeatureTable: @unchecked Sendable {
             row.docCount = UInt8(min(r.documents.count, 255))
             for (d, hash) in zip(r.documents, r.documentHashes).prefix(255) {
                 let (off, len) = putBytes(d)
+                let sig = Similarity.signature(d)
                 words[w] = hash
                 words[w + 1] = UInt64(off) << 8 | UInt64(len)
-                w += 2
+                words[w + 2] = sig.lo
+                words[w + 3] = sig.hi
+                w += 4
             }
             row.addrOff = UInt32(h)
             row.addrCount = UInt16(min(r.address.count, 65535))
@@ -163,49 +166,48 @@ struct FeatureView: @unchecked Sendable {
 
     func compare(_ a: UnsafePointer<FeatureRow>, _ b: UnsafePointer<FeatureRow>) -> ComparisonVector {
         var v = ComparisonVector()
-        let ra = a.pointee, rb = b.pointee
-        let hasNames = ra.hasGiven && ra.hasFamily && rb.hasGiven && rb.hasFamily
-        let g = ra.hasGiven && rb.hasGiven ? givenLevel(ra, rb) : ComparisonVector.missing
-        let f = ra.hasFamily && rb.hasFamily
-            ? nameLevel(canonA: ra.fCanon, phonA: ra.fPhon, stemA: ra.fStem, tokA: ra.fTokOff, tokCountA: ra.fTokCount,
-                        phonOffA: ra.fPhonOff, phonLenA: ra.fPhonLen, sigA: ra.fSig,
-                        canonB: rb.fCanon, phonB: rb.fPhon, stemB: rb.fStem, tokB: rb.fTokOff, tokCountB: rb.fTokCount,
-                        phonOffB: rb.fPhonOff, phonLenB: rb.fPhonLen, sigB: rb.fSig)
+        let hasNames = a.pointee.hasGiven && a.pointee.hasFamily && b.pointee.hasGiven && b.pointee.hasFamily
+        let g = a.pointee.hasGiven && b.pointee.hasGiven ? givenLevel(a, b) : ComparisonVector.missing
+        let f = a.pointee.hasFamily && b.pointee.hasFamily
+            ? nameLevel(canonA: a.pointee.fCanon, phonA: a.pointee.fPhon, stemA: a.pointee.fStem, tokA: a.pointee.fTokOff, tokCountA: a.pointee.fTokCount,
+                        phonOffA: a.pointee.fPhonOff, phonLenA: a.pointee.fPhonLen, sigA: a.pointee.fSig,
+                        canonB: b.pointee.fCanon, phonB: b.pointee.fPhon, stemB: b.pointee.fStem, tokB: b.pointee.fTokOff, tokCountB: b.pointee.fTokCount,
+                        phonOffB: b.pointee.fPhonOff, phonLenB: b.pointee.fPhonLen, sigB: b.pointee.fSig)
             : ComparisonVector.missing
         v[0] = g; v[1] = f
         let straight = Self.score(g) + Self.score(f)
         if straight < 6 && hasNames {
             // Given and family names swapped on one side.
-            let g2 = nameLevel(canonA: ra.gCanon, phonA: ra.gPhon, stemA: ra.gStem, tokA: ra.gTokOff, tokCountA: ra.gTokCount,
-                               phonOffA: ra.gPhonOff, phonLenA: ra.gPhonLen, sigA: ra.gSig,
-                               canonB: rb.fCanon, phonB: rb.fPhon, stemB: rb.fStem, tokB: rb.fTokOff, tokCountB: rb.fTokCount,
-                               phonOffB: rb.fPhonOff, phonLenB: rb.fPhonLen, sigB: rb.fSig)
-            let f2 = nameLevel(canonA: ra.fCanon, phonA: ra.fPhon, stemA: ra.fStem, tokA: ra.fTokOff, tokCountA: ra.fTokCount,
-                               phonOffA: ra.fPhonOff, phonLenA: ra.fPhonLen, sigA: ra.fSig,
-                               canonB: rb.gCanon, phonB: rb.gPhon, stemB: rb.gStem, tokB: rb.gTokOff, tokCountB: rb.gTokCount,
-                               phonOffB: rb.gPhonOff, phonLenB: rb.gPhonLen, sigB: rb.gSig)
+            let g2 = nameLevel(canonA: a.pointee.gCanon, phonA: a.pointee.gPhon, stemA: a.pointee.gStem, tokA: a.pointee.gTokOff, tokCountA: a.pointee.gTokCount,
+                               phonOffA: a.pointee.gPhonOff, phonLenA: a.pointee.gPhonLen, sigA: a.pointee.gSig,
+                               canonB: b.pointee.fCanon, phonB: b.pointee.fPhon, stemB: b.pointee.fStem, tokB: b.pointee.fTokOff, tokCountB: b.pointee.fTokCount,
+                               phonOffB: b.pointee.fPhonOff, phonLenB: b.pointee.fPhonLen, sigB: b.pointee.fSig)
+            let f2 = nameLevel(canonA: a.pointee.fCanon, phonA: a.pointee.fPhon, stemA: a.pointee.fStem, tokA: a.pointee.fTokOff, tokCountA: a.pointee.fTokCount,
+                               phonOffA: a.pointee.fPhonOff, phonLenA: a.pointee.fPhonLen, sigA: a.pointee.fSig,
+                               canonB: b.pointee.gCanon, phonB: b.pointee.gPhon, stemB: b.pointee.gStem, tokB: b.pointee.gTokOff, tokCountB: b.pointee.gTokCount,
+                               phonOffB: b.pointee.gPhonOff, phonLenB: b.pointee.gPhonLen, sigB: b.pointee.gSig)
             if Self.score(g2) + Self.score(f2) >= straight + 4 {
                 v[0] = g2; v[1] = f2; v.namesSwapped = true
             }
         }
-        if ra.patRoot != 0 && rb.patRoot != 0 {
-            v[2] = ra.patPhon == rb.patPhon ? 2
-                : (ra.patRoot == rb.patRoot || fuzzy(ra.patSig, rb.patSig, ra.patOff, ra.patLen, rb.patOff, rb.patLen) ? 1 : 0)
+        if a.pointee.patRoot != 0 && b.pointee.patRoot != 0 {
+            v[2] = a.pointee.patPhon == b.pointee.patPhon ? 2
+                : (a.pointee.patRoot == b.pointee.patRoot || fuzzy(a.pointee.patSig, b.pointee.patSig, a.pointee.patOff, a.pointee.patLen, b.pointee.patOff, b.pointee.patLen) ? 1 : 0)
         }
-        if ra.sex != 0 && rb.sex != 0 { v[3] = ra.sex == rb.sex ? 1 : 0 }
-        if ra.date != 0 && rb.date != 0 { v[4] = DateAgreement.compare(ra.date, rb.date).rawValue }
-        if ra.place != 0 && rb.place != 0 {
-            if ra.place == rb.place {
+        if a.pointee.sex != 0 && b.pointee.sex != 0 { v[3] = a.pointee.sex == b.pointee.sex ? 1 : 0 }
+        if a.pointee.date != 0 && b.pointee.date != 0 { v[4] = DateAgreement.compare(a.pointee.date, b.pointee.date).rawValue }
+        if a.pointee.place != 0 && b.pointee.place != 0 {
+            if a.pointee.place == b.pointee.place {
                 v[5] = 2
             } else {
-                v[5] = similar(ra.placeSig, rb.placeSig, ra.placeSkelOff, ra.placeSkelLen, rb.placeSkelOff, rb.placeSkelLen,
+                v[5] = similar(a.pointee.placeSig, b.pointee.placeSig, a.pointee.placeSkelOff, a.pointee.placeSkelLen, b.pointee.placeSkelOff, b.pointee.placeSkelLen,
                                threshold: 0.9) ? 1 : 0
             }
         }
-        if ra.nationality != 0 && rb.nationality != 0 { v[6] = ra.nationality == rb.nationality ? 1 : 0 }
-        if ra.docCount != 0 && rb.docCount != 0 { v[7] = documentLevel(ra, rb) }
-        if ra.addrCount != 0 && rb.addrCount != 0 {
-            let d = Similarity.dice(halves + Int(ra.addrOff), Int(ra.addrCount), halves + Int(rb.addrOff), Int(rb.addrCount))
+        if a.pointee.nationality != 0 && b.pointee.nationality != 0 { v[6] = a.pointee.nationality == b.pointee.nationality ? 1 : 0 }
+        if a.pointee.docCount != 0 && b.pointee.docCount != 0 { v[7] = documentLevel(a, b) }
+        if a.pointee.addrCount != 0 && b.pointee.addrCount != 0 {
+            let d = Similarity.dice(halves + Int(a.pointee.addrOff), Int(a.pointee.addrCount), halves + Int(b.pointee.addrOff), Int(b.pointee.addrCount))
             v[8] = d >= 0.8 ? 2 : (d >= 0.55 ? 1 : 0)
         }
         return v
@@ -216,13 +218,13 @@ struct FeatureView: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func givenLevel(_ a: FeatureRow, _ b: FeatureRow) -> UInt8 {
-        if a.gCanon == b.gCanon { return 4 }
-        if a.gPhon == b.gPhon { return 3 }
-        if a.gSkel == b.gSkel { return 2 }
-        if sharesToken(a.gTokOff, a.gTokCount, b.gTokOff, b.gTokCount) { return 2 }
-        if gluedPatronymic(bytes + Int(a.gSkelOff), Int(a.gSkelLen), bytes + Int(b.gSkelOff), Int(b.gSkelLen)) { return 2 }
-        return fuzzy(a.gSig, b.gSig, a.gPhonOff, a.gPhonLen, b.gPhonOff, b.gPhonLen) ? 1 : 0
+    private func givenLevel(_ a: UnsafePointer<FeatureRow>, _ b: UnsafePointer<FeatureRow>) -> UInt8 {
+        if a.pointee.gCanon == b.pointee.gCanon { return 4 }
+        if a.pointee.gPhon == b.pointee.gPhon { return 3 }
+        if a.pointee.gSkel == b.pointee.gSkel { return 2 }
+        if sharesToken(a.pointee.gTokOff, a.pointee.gTokCount, b.pointee.gTokOff, b.pointee.gTokCount) { return 2 }
+        if gluedPatronymic(bytes + Int(a.pointee.gSkelOff), Int(a.pointee.gSkelLen), bytes + Int(b.pointee.gSkelOff), Int(b.pointee.gSkelLen)) { return 2 }
+        return fuzzy(a.pointee.gSig, b.pointee.gSig, a.pointee.gPhonOff, a.pointee.gPhonLen, b.pointee.gPhonOff, b.pointee.gPhonLen) ? 1 : 0
     }
 
     /// The fuzzy level of names: phonetic forms one edit apart (a typo in a short name, which
@@ -285,19 +287,25 @@ struct FeatureView: @unchecked Sendable {
         return l[ll - 2] == UInt8(ascii: "v") && (l[ll - 1] == UInt8(ascii: "X") || l[ll - 1] == UInt8(ascii: "n"))
     }
 
-    private func documentLevel(_ a: FeatureRow, _ b: FeatureRow) -> UInt8 {
-        let ad = words + Int(a.docOff), bd = words + Int(b.docOff)
-        for x in 0..<Int(a.docCount) {
-            let h = ad[2 * x]
-            for y in 0..<Int(b.docCount) where bd[2 * y] == h { return 2 }
+    private func documentLevel(_ pa: UnsafePointer<FeatureRow>, _ pb: UnsafePointer<FeatureRow>) -> UInt8 {
+        let ad = words + Int(pa.pointee.docOff), bd = words + Int(pb.pointee.docOff)
+        let na = Int(pa.pointee.docCount), nb = Int(pb.pointee.docCount)
+        for x in 0..<na {
+            let h = ad[4 * x]
+            for y in 0..<nb where bd[4 * y] == h { return 2 }
         }
-        for x in 0..<Int(a.docCount) {
-            let px = ad[2 * x + 1], lx = Int(px & 255)
+        for x in 0..<na {
+            let px = ad[4 * x + 1], lx = Int(px & 255)
             guard lx >= 6 else { continue }
             let sx = bytes + Int(px >> 8)
-            for y in 0..<Int(b.docCount) {
-                let py = bd[2 * y + 1]
-                if Similarity.withinOneEdit(sx, lx, bytes + Int(py >> 8), Int(py & 255)) { return 1 }
+            let sigX = Signature(lo: ad[4 * x + 2], hi: ad[4 * x + 3])
+            for y in 0..<nb {
+                let py = bd[4 * y + 1], ly = Int(py & 255)
+                // One edit apart: lengths within one, and all but one character in common.
+                guard abs(lx - ly) <= 1,
+                      Similarity.commonUpperBound(sigX, Signature(lo: bd[4 * y + 2], hi: bd[4 * y + 3])) >= max(lx, ly) - 1
+                else { continue }
+                if Similarity.withinOneEdit(sx, lx, bytes + Int(py >> 8), ly) { return 1 }
             }
         }
         return 0

@@ -44,7 +44,7 @@ public struct MatchModel: Sendable, CustomStringConvertible {
     /// Match weight (log2 Bayes factor including the prior) of a comparison vector, with
     /// `table` = `flatWeights` (hoisted out of hot loops by the caller).
     @inline(__always)
-    func weight(_ v: ComparisonVector, _ a: FeatureRow, _ b: FeatureRow, table: UnsafePointer<Double>) -> Double {
+    func weight(_ v: ComparisonVector, _ a: UnsafePointer<FeatureRow>, _ b: UnsafePointer<FeatureRow>, table: UnsafePointer<Double>) -> Double {
         var w = priorWeight
         var bits = v.bits
         for f in 0..<ComparisonVector.fieldCount {
@@ -55,16 +55,16 @@ public struct MatchModel: Sendable, CustomStringConvertible {
         if !v.namesSwapped {
             let g = v[0], fam = v[1]
             if g >= 2 && g != ComparisonVector.missing {
-                w += min(3, max(-3, log2MeanGivenFrequency - Double(max(a.gLogFreq, b.gLogFreq))))
+                w += min(3, max(-3, log2MeanGivenFrequency - Double(max(a.pointee.gLogFreq, b.pointee.gLogFreq))))
             }
             if fam >= 2 && fam != ComparisonVector.missing {
-                w += min(3, max(-3, log2MeanFamilyFrequency - Double(max(a.fLogFreq, b.fLogFreq))))
+                w += min(3, max(-3, log2MeanFamilyFrequency - Double(max(a.pointee.fLogFreq, b.pointee.fLogFreq))))
             }
         }
         return w
     }
 
-    func weight(_ v: ComparisonVector, _ a: FeatureRow, _ b: FeatureRow) -> Double {
+    func weight(_ v: ComparisonVector, _ a: UnsafePointer<FeatureRow>, _ b: UnsafePointer<FeatureRow>) -> Double {
         flatWeights.withUnsafeBufferPointer { weight(v, a, b, table: $0.baseAddress!) }
     }
 

@@ -133,9 +133,11 @@ public struct Matcher: Sendable {
     public func score(_ a: PersonRecord, _ b: PersonRecord) -> ScoredPair {
         let m = model ?? .standard
         let table = FeatureTable([PreparedRecord(a), PreparedRecord(b)])
-        let (v, ra, rb) = withExtendedLifetime(table) { (table.view.compare(0, 1), table.view[0].pointee, table.view[1].pointee) }
-        var w = m.weight(v, ra, rb)
-        if Engine.householdForbids(ra, rb, v) { w = -.infinity }
+        let (v, w) = withExtendedLifetime(table) {
+            let view = table.view
+            let v = view.compare(0, 1)
+            return (v, Engine.householdForbids(view[0], view[1], v) ? -Double.infinity : m.weight(v, view[0], view[1]))
+        }
         let band: MatchBand = w >= logit(configuration.matchThreshold) ? .match : .possible
         return ScoredPair(a: 0, b: 1, weight: w, band: band, explanation: MatchExplanation(vector: v, model: m))
     }
@@ -200,8 +202,8 @@ struct Engine: Sendable {
     }
 
     @inline(__always)
-    static func householdForbids(_ a: FeatureRow, _ b: FeatureRow, _ v: ComparisonVector) -> Bool {
-        guard a.household != 0, a.household == b.household else { return false }
+    static func householdForbids(_ a: UnsafePointer<FeatureRow>, _ b: UnsafePointer<FeatureRow>, _ v: ComparisonVector) -> Bool {
+        guard a.pointee.household != 0, a.pointee.household == b.pointee.household else { return false }
         let given = v[0], date = v[4]
         return !(given >= 3 && given != ComparisonVector.missing && date == 4)
     }
@@ -263,8 +265,8 @@ struct Engine: Sendable {
                             n += 1
                             let b = view[j]
                             let v = view.compare(a, b)
-                            let w = model.weight(v, a.pointee, b.pointee, table: table)
-                            if w >= keepFrom && !Self.householdForbids(a.pointee, b.pointee, v)
+                            let w = model.weight(v, a, b, table: table)
+                            if w >= keepFrom && !Self.householdForbids(a, b, v)
                                 && (w >= possible || (a.pointee.household != 0 && b.pointee.household != 0)) {
                                 local.append(Edge(i: Int32(i), j: Int32(j), weight: w, bits: v.bits))
                             }
@@ -506,7 +508,7 @@ struct Engine: Sendable {
         }
         func supported(_ x: Int, _ y: Int) -> Bool {
             if let split, (x < split) == (y < split) { return false }  // one-to-one linkage
-            let a = view[x].pointee, b = view[y].pointee
+            let a = view[x], b = view[y]
             let v = view.compare(x, y)
             if Self.householdForbids(a, b, v) { return false }
             var w = model.weight(v, a, b)

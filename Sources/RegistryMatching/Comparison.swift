@@ -108,10 +108,9 @@ struct PreparedRecord: Sendable {
     var documentHashes: [UInt64] = []
     var household: UInt64 = 0
     var address: [UInt32] = []
-    /// Term frequencies of the given-name skeleton and family-name stem, set after counting.
-    var givenFrequency: Float = 0
-    var familyFrequency: Float = 0
-    /// log2 of the above (0 when unknown, which makes the adjustment neutral-to-positive).
+    /// log2 term frequencies of the given-name skeleton and family-name stem; −30 (unknown, which
+    /// makes the adjustment neutral-to-positive) for single pairs. The engine sets them in its
+    /// ``FeatureTable`` after counting.
     var givenLogFrequency: Float = -30
     var familyLogFrequency: Float = -30
 

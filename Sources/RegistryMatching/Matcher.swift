@@ -21,6 +21,11 @@ public struct MatchConfiguration: Sendable {
     /// within a re-registered family do not get through on it: their dates and given names
     /// disagree by far more. 0 turns it off.
     public var householdSupportWeight: Double = 4
+    /// Two clusters merge over a match only when every other cross pair scores at least the
+    /// possible threshold less this many bits (and no pair is a household conflict): the clusters
+    /// may hold registrations too sparse to match each other on their own, but none that is
+    /// clearly someone else. 0 is the strict rule of round 1.
+    public var clusterTolerance: Double = 4
     /// Largest cluster product |A|·|B| for which a merge is checked pair by pair.
     public var maxClusterCheck: Int = 256
     /// Use all cores (normalisation, random-pair sampling and the comparison of candidates run
@@ -93,7 +98,9 @@ public struct DedupeResult: Sendable {
 /// Records that share a `householdID` are linked only when their given names agree at least
 /// phonetically and their full birth dates are equal: twins and namesakes in one household stay
 /// apart. Clusters grow only through merges where every cross pair scores at least the possible
-/// threshold (no chaining through a single edge).
+/// threshold less ``MatchConfiguration/clusterTolerance`` (no chaining through a single edge).
+/// A pair from two households gains ``MatchConfiguration/householdSupportWeight`` when other
+/// members of the same two households match (a family registered again elsewhere).
 public struct Matcher: Sendable {
     public var configuration: MatchConfiguration
     /// The trained model, or `nil` before ``train(_:)``; ``dedupe(_:progress:)`` then trains on its input.
@@ -506,6 +513,7 @@ struct Engine: Sendable {
             while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
             return x
         }
+        let tolerance = max(0, configuration.clusterTolerance)
         func supported(_ x: Int, _ y: Int) -> Bool {
             if let split, (x < split) == (y < split) { return false }  // one-to-one linkage
             let a = view[x], b = view[y]
@@ -513,7 +521,7 @@ struct Engine: Sendable {
             if Self.householdForbids(a, b, v) { return false }
             var w = model.weight(v, a, b)
             if bonus > 0 && support.supports(x, y, weight: w) { w += bonus }
-            return w >= possible
+            return w >= possible - tolerance
         }
         var linked = [Bool](repeating: false, count: edges.count)
         withExtendedLifetime(table) {

@@ -226,12 +226,3 @@ struct PreparationCache {
     var place: [String: (UInt64, [UInt8])] = [:]
     var nationality: [String: UInt32] = [:]
 }
-
-enum Comparator {
-    /// Compares two prepared records field by field (single pairs; the engine compares on a
-    /// ``FeatureTable``).
-    static func compare(_ a: PreparedRecord, _ b: PreparedRecord) -> ComparisonVector {
-        let table = FeatureTable([a, b])
-        return withExtendedLifetime(table) { table.view.compare(0, 1) }
-    }
-}

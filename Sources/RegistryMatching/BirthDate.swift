@@ -84,9 +84,12 @@ enum DateAgreement: UInt8 {
     /// Full dates that differ by a day/month swap, one digit, or two adjacent digits transposed.
     case near = 3
     case exact = 4
+    /// One date is partial with a known month, and year and month agree (much rarer by chance
+    /// than a year alone; added after the others to keep their numbers).
+    case partialMonth = 5
 
     static func compare(_ a: Int32, _ b: Int32) -> DateAgreement {
-        if a == b { return a % 100 == 0 ? .partial : .exact }
+        if a == b { return a % 100 != 0 ? .exact : ((a / 100) % 100 != 0 ? .partialMonth : .partial) }
         let ya = a / 10000, yb = b / 10000
         let ma = (a / 100) % 100, mb = (b / 100) % 100
         let da = a % 100, db = b % 100
@@ -97,7 +100,8 @@ enum DateAgreement: UInt8 {
         }
         // At least one side partial.
         if ya == yb {
-            if ma == 0 || mb == 0 || ma == mb { return .partial }
+            if ma != 0 && ma == mb { return .partialMonth }
+            if ma == 0 || mb == 0 { return .partial }
             return .sameYear
         }
         return .disagree

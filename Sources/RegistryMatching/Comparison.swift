@@ -7,7 +7,8 @@ public enum MatchField: Int, Sendable, CaseIterable, CustomStringConvertible {
     /// Number of agreement levels of the field (level 0 is disagreement).
     var levelCount: Int {
         switch self {
-        case .givenName, .familyName, .birthDate: 5
+        case .birthDate: 6
+        case .givenName, .familyName: 5
         case .patronymic, .birthPlace, .document, .address: 3
         case .sex, .nationality: 2
         }
@@ -95,6 +96,8 @@ struct PreparedRecord: Sendable {
     var given: NameFeatures?
     var family: NameFeatures?
     var patronymicPhonetic: UInt64 = 0
+    /// Phonetic form of the patronymic (for fuzzy agreement).
+    var patronymicPhoneticForm: [UInt8] = []
     var patronymicRoot: UInt64 = 0
     var sex: UInt8 = 0
     var date: Int32 = 0
@@ -105,37 +108,80 @@ struct PreparedRecord: Sendable {
     var documentHashes: [UInt64] = []
     var household: UInt64 = 0
     var address: [UInt32] = []
-    /// Term frequencies of the given-name skeleton and family-name stem, set after counting.
-    var givenFrequency: Float = 0
-    var familyFrequency: Float = 0
-    /// log2 of the above (0 when unknown, which makes the adjustment neutral-to-positive).
+    /// log2 term frequencies of the given-name skeleton and family-name stem; −30 (unknown, which
+    /// makes the adjustment neutral-to-positive) for single pairs. The engine sets them in its
+    /// ``FeatureTable`` after counting.
     var givenLogFrequency: Float = -30
     var familyLogFrequency: Float = -30
 
     init(_ r: PersonRecord) {
-        let (givenTokens, gluedPatronymic) = NameNormalizer.splitGiven(Transliterator.tokens(r.givenName))
-        given = NameFeatures(tokens: givenTokens, given: true)
-        family = NameFeatures(tokens: Transliterator.tokens(r.familyName), given: false)
-        var patronymicTokens = r.patronymic.map(Transliterator.tokens) ?? []
-        if patronymicTokens.isEmpty, let glued = gluedPatronymic { patronymicTokens = [glued] }
-        if let p = patronymicTokens.first {
-            patronymicPhonetic = fnv1a(PhoneticKey.fold(p, mode: .phonetic), seed: 4)
-            var root = p
-            if let n = NameNormalizer.patronymicSuffix(of: p) { root.removeLast(n) }
-            patronymicRoot = fnv1a(
-                PhoneticKey.fold(NameNormalizer.ukrainianForm(ofToken: root), mode: .skeleton), seed: 5)
+        var cache = PreparationCache()
+        self.init(r, cache: &cache)
+    }
+
+    /// Normalises `r`, reusing the work on field values seen before (names, patronymics, places
+    /// and nationalities repeat a great deal in a registry).
+    init(_ r: PersonRecord, cache: inout PreparationCache) {
+        let gluedPatronymic: [UInt8]?
+        if let hit = cache.given[r.givenName] {
+            (given, gluedPatronymic) = hit
+        } else {
+            let (givenTokens, glued) = NameNormalizer.splitGiven(Transliterator.tokens(r.givenName))
+            given = NameFeatures(tokens: givenTokens, given: true)
+            gluedPatronymic = glued
+            cache.given[r.givenName] = (given, glued)
+        }
+        if let hit = cache.family[r.familyName] {
+            family = hit
+        } else {
+            family = NameFeatures(tokens: Transliterator.tokens(r.familyName), given: false)
+            cache.family[r.familyName] = family
+        }
+        let patronymicKey = r.patronymic ?? ""
+        if !patronymicKey.isEmpty || gluedPatronymic != nil {
+            let cacheable = !patronymicKey.isEmpty
+            if cacheable, let hit = cache.patronymic[patronymicKey] {
+                (patronymicPhonetic, patronymicRoot, patronymicPhoneticForm) = hit
+            } else {
+                var patronymicTokens = r.patronymic.map(Transliterator.tokens) ?? []
+                let fromField = !patronymicTokens.isEmpty
+                if patronymicTokens.isEmpty, let glued = gluedPatronymic { patronymicTokens = [glued] }
+                if let p = patronymicTokens.first {
+                    patronymicPhoneticForm = PhoneticKey.fold(p, mode: .phonetic)
+                    patronymicPhonetic = fnv1a(patronymicPhoneticForm, seed: 4)
+                    var root = p
+                    if let n = NameNormalizer.patronymicSuffix(of: p) { root.removeLast(n) }
+                    patronymicRoot = fnv1a(
+                        PhoneticKey.fold(NameNormalizer.ukrainianForm(ofToken: root), mode: .skeleton), seed: 5)
+                }
+                // A patronymic field that is blank after normalisation falls back to the glued
+                // one, which depends on the given name: only the field's own value is cached.
+                if cacheable && fromField {
+                    cache.patronymic[patronymicKey] = (patronymicPhonetic, patronymicRoot, patronymicPhoneticForm)
+                }
+            }
         }
         sex = Self.parseSex(r.sex)
         if let d = r.birthDate, let parsed = BirthDate(parsing: d) { date = parsed.packed }
         if let p = r.birthPlace {
-            let key = PlaceName.key(p)
-            if !key.isEmpty {
-                place = fnv1a(key, seed: 6)
-                placeSkeleton = PhoneticKey.fold(key, mode: .skeleton)
+            if let hit = cache.place[p] {
+                (place, placeSkeleton) = hit
+            } else {
+                let key = PlaceName.key(p)
+                if !key.isEmpty {
+                    place = fnv1a(key, seed: 6)
+                    placeSkeleton = PhoneticKey.fold(key, mode: .skeleton)
+                }
+                cache.place[p] = (place, placeSkeleton)
             }
         }
-        if let n = r.nationality, let code = Nationality.alpha3(n) {
-            nationality = code.utf8.reduce(0) { $0 << 8 | UInt32($1) }
+        if let n = r.nationality {
+            if let hit = cache.nationality[n] {
+                nationality = hit
+            } else {
+                if let code = Nationality.alpha3(n) { nationality = code.utf8.reduce(0) { $0 << 8 | UInt32($1) } }
+                cache.nationality[n] = nationality
+            }
         }
         for d in r.documentNumbers {
             let k = DocumentNumber.key(d)
@@ -172,72 +218,11 @@ struct PreparedRecord: Sendable {
     }
 }
 
-enum Comparator {
-    /// Compares two prepared records field by field.
-    static func compare(_ a: PreparedRecord, _ b: PreparedRecord) -> ComparisonVector {
-        var v = ComparisonVector()
-        // Names, straight and swapped.
-        let g = nameLevel(a.given, b.given, given: true)
-        let f = nameLevel(a.family, b.family, given: false)
-        v[0] = g; v[1] = f
-        let straight = score(g) + score(f)
-        if straight < 6, a.given != nil, a.family != nil, b.given != nil, b.family != nil {
-            let g2 = nameLevel(a.given, b.family, given: false)
-            let f2 = nameLevel(a.family, b.given, given: false)
-            if score(g2) + score(f2) >= straight + 4 {
-                v[0] = g2; v[1] = f2; v.namesSwapped = true
-            }
-        }
-        if a.patronymicRoot != 0 && b.patronymicRoot != 0 {
-            v[2] = a.patronymicPhonetic == b.patronymicPhonetic ? 2 : (a.patronymicRoot == b.patronymicRoot ? 1 : 0)
-        }
-        if a.sex != 0 && b.sex != 0 { v[3] = a.sex == b.sex ? 1 : 0 }
-        if a.date != 0 && b.date != 0 { v[4] = DateAgreement.compare(a.date, b.date).rawValue }
-        if a.place != 0 && b.place != 0 {
-            if a.place == b.place {
-                v[5] = 2
-            } else {
-                v[5] = Similarity.jaroWinkler(a.placeSkeleton, b.placeSkeleton) >= 0.9 ? 1 : 0
-            }
-        }
-        if a.nationality != 0 && b.nationality != 0 { v[6] = a.nationality == b.nationality ? 1 : 0 }
-        if !a.documents.isEmpty && !b.documents.isEmpty { v[7] = documentLevel(a, b) }
-        if !a.address.isEmpty && !b.address.isEmpty {
-            let d = Similarity.dice(a.address, b.address)
-            v[8] = d >= 0.8 ? 2 : (d >= 0.55 ? 1 : 0)
-        }
-        return v
-    }
-
-    @inline(__always) private static func score(_ level: UInt8) -> Int {
-        level == ComparisonVector.missing ? 0 : Int(level)
-    }
-
-    static func nameLevel(_ a: NameFeatures?, _ b: NameFeatures?, given: Bool) -> UInt8 {
-        guard let a, let b else { return ComparisonVector.missing }
-        if a.canonicalHash == b.canonicalHash { return 4 }
-        if a.phoneticHash == b.phoneticHash { return 3 }
-        if given ? a.skeletonHash == b.skeletonHash : a.stemHash == b.stemHash { return 2 }
-        if a.tokenStems.count > 1 || b.tokenStems.count > 1 {
-            for x in a.tokenStems where b.tokenStems.contains(x) { return 2 }
-        }
-        if given && gluedPatronymic(a.skeleton, b.skeleton) { return 2 }
-        return Similarity.jaroWinkler(a.phonetic, b.phonetic) >= 0.88 ? 1 : 0
-    }
-
-    /// One skeleton is the other followed by a patronymic ending (…vX, …vn).
-    private static func gluedPatronymic(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        let (s, l) = a.count < b.count ? (a, b) : (b, a)
-        guard s.count >= 3, l.count >= s.count + 3, l.starts(with: s) else { return false }
-        let tail = l.suffix(2)
-        return tail.first == UInt8(ascii: "v") && (tail.last == UInt8(ascii: "X") || tail.last == UInt8(ascii: "n"))
-    }
-
-    private static func documentLevel(_ a: PreparedRecord, _ b: PreparedRecord) -> UInt8 {
-        for x in a.documentHashes where b.documentHashes.contains(x) { return 2 }
-        for x in a.documents {
-            for y in b.documents where x.count >= 6 && Similarity.withinOneEdit(x, y) { return 1 }
-        }
-        return 0
-    }
+/// Normalised field values already seen by one preparing worker.
+struct PreparationCache {
+    var given: [String: (NameFeatures?, [UInt8]?)] = [:]
+    var family: [String: NameFeatures?] = [:]
+    var patronymic: [String: (UInt64, UInt64, [UInt8])] = [:]
+    var place: [String: (UInt64, [UInt8])] = [:]
+    var nationality: [String: UInt32] = [:]
 }

@@ -10,7 +10,7 @@ public enum Agreement: String, Sendable, CustomStringConvertible {
         switch field {
         case .givenName, .familyName: return [.disagree, .fuzzy, .skeleton, .phonetic, .exact][Int(level)]
         case .patronymic: return level == 2 ? .phonetic : .similar
-        case .birthDate: return [.disagree, .sameYear, .partial, .near, .exact][Int(level)]
+        case .birthDate: return [.disagree, .sameYear, .partial, .near, .exact, .partial][Int(level)]
         case .birthPlace, .address: return level == 2 ? .exact : .similar
         case .document: return level == 2 ? .exact : .near
         case .sex, .nationality: return .agree
@@ -40,6 +40,9 @@ public struct MatchExplanation: Sendable, CustomStringConvertible {
     public let namesSwapped: Bool
     /// The pair scored as a match but clustering kept it apart (no supported cluster edge).
     public internal(set) var unsupportedByCluster: Bool = false
+    /// Another pair of members of the same two households matched (a household registered
+    /// again elsewhere): the weight includes ``MatchConfiguration/householdSupportWeight``.
+    public internal(set) var householdSupport: Bool = false
 
     init(vector: ComparisonVector, model: MatchModel) {
         fields = MatchField.allCases.map { field in
@@ -53,6 +56,7 @@ public struct MatchExplanation: Sendable, CustomStringConvertible {
     public var description: String {
         var parts = fields.filter { $0.agreement != .missing }.map(\.description)
         if namesSwapped { parts.append("given and family names swapped") }
+        if householdSupport { parts.append("another member of both households matched") }
         if unsupportedByCluster { parts.append("not supported by its cluster") }
         return parts.joined(separator: ", ")
     }

@@ -34,7 +34,7 @@ public struct MatchEncoding: Sendable, Hashable {
         func h(_ tag: UInt8, _ bytes: [UInt8]) -> UInt64 { hash([tag] + bytes) }
         func h32(_ tag: UInt8, _ bytes: [UInt8]) -> UInt32 { UInt32(truncatingIfNeeded: h(tag, bytes) | 1) }
         var keys: [UInt32] = []
-        BlockIndex.keys(r) { key, _ in
+        Self.blockingKeys(r) { key in
             if keys.count < 6 { keys.append(h32(1, withUnsafeBytes(of: key.littleEndian, Array.init))) }
         }
         self.keys = keys
@@ -61,6 +61,28 @@ public struct MatchEncoding: Sendable, Hashable {
         year = d != 0 ? h32(5, dateBytes(d / 10000)) : 0
         sex = r.sex != 0 ? h32(6, [r.sex]) : 0
         documents = r.documents.prefix(2).map { h32(7, $0) }
+    }
+
+    /// The version-1 blocking keys (frozen: encodings made by other nodes must keep meeting):
+    /// name stem + birth year for given and family name, the unordered pair of name stems, each
+    /// document number, and the full birth date with day and month unordered. The batch matcher
+    /// has its own, finer keys (``BlockIndex``).
+    static func blockingKeys(_ r: PreparedRecord, _ emit: (UInt64) -> Void) {
+        let year = UInt64(r.date / 10000)
+        if year != 0 {
+            if let g = r.given { emit(mix64(g.stemHash &+ year &* 0x1000_0001 &+ 1)) }
+            if let f = r.family { emit(mix64(f.stemHash &+ year &* 0x1000_0001 &+ 1)) }
+        }
+        if let g = r.given, let f = r.family {
+            let (lo, hi) = g.stemHash < f.stemHash ? (g.stemHash, f.stemHash) : (f.stemHash, g.stemHash)
+            emit(mix64(lo &* 31 ^ hi &+ 2))
+        }
+        for d in r.documentHashes { emit(mix64(d &+ 3)) }
+        if r.date % 100 != 0 {
+            let m = UInt64((r.date / 100) % 100), d = UInt64(r.date % 100)
+            let key = year * 10000 + min(m, d) * 100 + max(m, d)
+            emit(mix64(key &* 0x9E37 &+ 4))
+        }
     }
 
     /// Version-1 bytes (see the type's documentation for the layout).

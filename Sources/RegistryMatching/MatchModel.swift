@@ -12,8 +12,14 @@ public struct MatchModel: Sendable, CustomStringConvertible {
     public internal(set) var prior: Double
     /// Mean term frequency of given-name skeletons and family-name stems (Σ tf²), used to turn a
     /// value's own frequency into a Bayes-factor adjustment.
-    var meanGivenFrequency: Double = 0
-    var meanFamilyFrequency: Double = 0
+    var meanGivenFrequency: Double = 0 {
+        didSet { log2MeanGivenFrequency = meanGivenFrequency > 0 ? lg2(meanGivenFrequency) : 0 }
+    }
+    var meanFamilyFrequency: Double = 0 {
+        didSet { log2MeanFamilyFrequency = meanFamilyFrequency > 0 ? lg2(meanFamilyFrequency) : 0 }
+    }
+    private(set) var log2MeanGivenFrequency: Double = 0
+    private(set) var log2MeanFamilyFrequency: Double = 0
     /// log2(m/u) per field and level.
     var weights: [[Double]] = []
     /// The same, flat: field × 8 + level (level 7, missing, weighs 0).
@@ -35,32 +41,32 @@ public struct MatchModel: Sendable, CustomStringConvertible {
         priorWeight = lg2(p / (1 - p))
     }
 
-    /// Match weight (log2 Bayes factor including the prior) of a comparison vector.
+    /// Match weight (log2 Bayes factor including the prior) of a comparison vector, with
+    /// `table` = `flatWeights` (hoisted out of hot loops by the caller).
     @inline(__always)
-    func weight(_ v: ComparisonVector, _ a: PreparedRecord, _ b: PreparedRecord) -> Double {
+    func weight(_ v: ComparisonVector, _ a: UnsafePointer<FeatureRow>, _ b: UnsafePointer<FeatureRow>, table: UnsafePointer<Double>) -> Double {
         var w = priorWeight
-        flatWeights.withUnsafeBufferPointer { table in
-            var bits = v.bits
-            for f in 0..<ComparisonVector.fieldCount {
-                w += table[8 * f + Int(bits & 7)]
-                bits >>= 3
-            }
+        var bits = v.bits
+        for f in 0..<ComparisonVector.fieldCount {
+            w += table[8 * f + Int(bits & 7)]
+            bits >>= 3
         }
         // Term-frequency adjustment: agreeing on a rare name says more than on a common one.
-        let g = v[0], fam = v[1]
         if !v.namesSwapped {
+            let g = v[0], fam = v[1]
             if g >= 2 && g != ComparisonVector.missing {
-                w += min(3, max(-3, log2MeanGivenFrequency - Double(max(a.givenLogFrequency, b.givenLogFrequency))))
+                w += min(3, max(-3, log2MeanGivenFrequency - Double(max(a.pointee.gLogFreq, b.pointee.gLogFreq))))
             }
             if fam >= 2 && fam != ComparisonVector.missing {
-                w += min(3, max(-3, log2MeanFamilyFrequency - Double(max(a.familyLogFrequency, b.familyLogFrequency))))
+                w += min(3, max(-3, log2MeanFamilyFrequency - Double(max(a.pointee.fLogFreq, b.pointee.fLogFreq))))
             }
         }
         return w
     }
 
-    var log2MeanGivenFrequency: Double { meanGivenFrequency > 0 ? lg2(meanGivenFrequency) : 0 }
-    var log2MeanFamilyFrequency: Double { meanFamilyFrequency > 0 ? lg2(meanFamilyFrequency) : 0 }
+    func weight(_ v: ComparisonVector, _ a: UnsafePointer<FeatureRow>, _ b: UnsafePointer<FeatureRow>) -> Double {
+        flatWeights.withUnsafeBufferPointer { weight(v, a, b, table: $0.baseAddress!) }
+    }
 
     public var description: String {
         var lines = ["MatchModel(prior: \(prior))"]

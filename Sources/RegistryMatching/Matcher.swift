@@ -15,14 +15,42 @@ public struct MatchConfiguration: Sendable {
     public var window: Int = 10
     /// Random pairs drawn to estimate u probabilities.
     public var randomPairs: Int = 300_000
+    /// Bits added to a pair when two *other* members of the same two households match (a family
+    /// registered again at another site): namesakes from unrelated households almost never have
+    /// that, so it settles the common-name pairs whose own fields are not decisive. Relatives
+    /// within a re-registered family do not get through on it: their dates and given names
+    /// disagree by far more. 0 turns it off.
+    public var householdSupportWeight: Double = 4
+    /// Two clusters merge over a match only when every other cross pair scores at least the
+    /// possible threshold less this many bits (and no pair is a household conflict): the clusters
+    /// may hold registrations too sparse to match each other on their own, but none that is
+    /// clearly someone else. 0 is the strict rule of round 1.
+    public var clusterTolerance: Double = 4
     /// Largest cluster product |A|·|B| for which a merge is checked pair by pair.
     public var maxClusterCheck: Int = 256
-    /// Use all cores.
+    /// Use all cores (normalisation, random-pair sampling and the comparison of candidates run
+    /// on every core through Dispatch's `concurrentPerform`).
     public var parallel: Bool = true
+    /// Called at the end of each phase of ``Matcher/dedupe(_:progress:)`` and
+    /// ``Matcher/link(_:_:progress:)`` with the phase's wall time: a progress and profiling hook
+    /// for batch runs (it receives no personal data). `nil` by default.
+    public var phaseObserver: (@Sendable (MatchPhase, Duration) -> Void)? = nil
     /// Seed of the random pair sample (runs are deterministic).
     public var seed: UInt64 = 0x5EED_2025
 
     public init() {}
+}
+
+/// Phases of a deduplication or linkage run, in order (see ``MatchConfiguration/phaseObserver``).
+public enum MatchPhase: String, Sendable, CaseIterable {
+    /// Normalising every record and packing its comparison features.
+    case prepare
+    /// Estimating the model (skipped time is near zero when the matcher was trained before).
+    case train
+    /// Blocking, comparing and scoring the candidate pairs.
+    case compare
+    /// Clustering and explaining the pairs kept.
+    case cluster
 }
 
 /// Band of a scored pair.
@@ -70,7 +98,9 @@ public struct DedupeResult: Sendable {
 /// Records that share a `householdID` are linked only when their given names agree at least
 /// phonetically and their full birth dates are equal: twins and namesakes in one household stay
 /// apart. Clusters grow only through merges where every cross pair scores at least the possible
-/// threshold (no chaining through a single edge).
+/// threshold less ``MatchConfiguration/clusterTolerance`` (no chaining through a single edge).
+/// A pair from two households gains ``MatchConfiguration/householdSupportWeight`` when other
+/// members of the same two households match (a family registered again elsewhere).
 public struct Matcher: Sendable {
     public var configuration: MatchConfiguration
     /// The trained model, or `nil` before ``train(_:)``; ``dedupe(_:progress:)`` then trains on its input.
@@ -83,26 +113,23 @@ public struct Matcher: Sendable {
 
     /// Estimates m and u probabilities and the prior from the records themselves (no labels).
     public mutating func train(_ records: [PersonRecord]) {
-        let prepared = Engine.prepare(records, parallel: configuration.parallel)
-        let engine = Engine(configuration: configuration, records: prepared, split: nil)
-        model = engine.train()
+        let engine = Engine(configuration: configuration, records: records, split: nil)
+        model = withExtendedLifetime(engine.table) { engine.train() }
     }
 
     /// Finds duplicate registrations among `records`.
     /// - Parameter progress: called with (records done, records total) during comparison.
     public func dedupe(_ records: [PersonRecord], progress: (@Sendable (Int, Int) -> Void)? = nil) -> DedupeResult {
         let start = ContinuousClock.now
-        let prepared = Engine.prepare(records, parallel: configuration.parallel)
-        if Engine.timing { print("  prepare: \(ContinuousClock.now - start)") }
-        let engine = Engine(configuration: configuration, records: prepared, split: nil)
-        return engine.run(model: model, progress: progress)
+        let engine = Engine(configuration: configuration, records: records, split: nil)
+        return engine.run(model: model, progress: progress, started: start)
     }
 
     /// Links two lists that are each free of duplicates (one-to-one), such as FEBRL4 A and B.
     public func link(_ a: [PersonRecord], _ b: [PersonRecord], progress: (@Sendable (Int, Int) -> Void)? = nil) -> DedupeResult {
-        let prepared = Engine.prepare(a + b, parallel: configuration.parallel)
-        let engine = Engine(configuration: configuration, records: prepared, split: a.count)
-        let result = engine.run(model: model, progress: progress)
+        let start = ContinuousClock.now
+        let engine = Engine(configuration: configuration, records: a + b, split: a.count)
+        let result = engine.run(model: model, progress: progress, started: start)
         let pairs = result.pairs.map { p in
             ScoredPair(a: p.a, b: p.b - a.count, weight: p.weight, band: p.band, explanation: p.explanation)
         }
@@ -112,10 +139,12 @@ public struct Matcher: Sendable {
     /// Scores one pair with the trained model (or ``MatchModel/standard`` when untrained).
     public func score(_ a: PersonRecord, _ b: PersonRecord) -> ScoredPair {
         let m = model ?? .standard
-        let pa = PreparedRecord(a), pb = PreparedRecord(b)
-        let v = Comparator.compare(pa, pb)
-        var w = m.weight(v, pa, pb)
-        if Engine.householdForbids(pa, pb, v) { w = -.infinity }
+        let table = FeatureTable([PreparedRecord(a), PreparedRecord(b)])
+        let (v, w) = withExtendedLifetime(table) {
+            let view = table.view
+            let v = view.compare(0, 1)
+            return (v, Engine.householdForbids(view[0], view[1], v) ? -Double.infinity : m.weight(v, view[0], view[1]))
+        }
         let band: MatchBand = w >= logit(configuration.matchThreshold) ? .match : .possible
         return ScoredPair(a: 0, b: 1, weight: w, band: band, explanation: MatchExplanation(vector: v, model: m))
     }
@@ -127,9 +156,9 @@ extension MatchModel {
     /// Hand-set parameters used before any training (rough, for single comparisons and tests).
     public static let standard = MatchModel(
         m: [[0.03, 0.07, 0.2, 0.2, 0.5], [0.03, 0.07, 0.2, 0.2, 0.5], [0.05, 0.25, 0.7], [0.02, 0.98],
-            [0.03, 0.05, 0.07, 0.1, 0.75], [0.1, 0.1, 0.8], [0.03, 0.97], [0.4, 0.05, 0.55], [0.3, 0.2, 0.5]],
+            [0.03, 0.05, 0.05, 0.1, 0.75, 0.02], [0.1, 0.1, 0.8], [0.03, 0.97], [0.4, 0.05, 0.55], [0.3, 0.2, 0.5]],
         u: [[0.93, 0.04, 0.02, 0.005, 0.005], [0.97, 0.02, 0.006, 0.002, 0.002], [0.95, 0.03, 0.02], [0.5, 0.5],
-            [0.985, 0.012, 0.002, 0.0005, 0.00005], [0.9, 0.02, 0.08], [0.2, 0.8], [0.99998, 0.00001, 0.00001],
+            [0.985, 0.012, 0.002, 0.0005, 0.00005, 0.0002], [0.9, 0.02, 0.08], [0.2, 0.8], [0.99998, 0.00001, 0.00001],
             [0.98, 0.015, 0.005]],
         prior: 1e-5)
 }
@@ -137,40 +166,51 @@ extension MatchModel {
 /// One run over prepared records: blocking, training, scoring, clustering.
 struct Engine: Sendable {
     let configuration: MatchConfiguration
-    let records: [PreparedRecord]
+    let table: FeatureTable
     /// For linkage: records `0..<split` are list A, the rest list B.
     let split: Int?
+    /// Σ tf² over distinct given-name skeletons and family-name stems.
+    let meanGivenFrequency: Double
+    let meanFamilyFrequency: Double
 
-    static let timing = debugTimingEnabled()
+    var count: Int { table.count }
+    var view: FeatureView { table.view }
 
-    static func prepare(_ records: [PersonRecord], parallel: Bool) -> [PreparedRecord] {
+    /// Normalises every record (on all cores) and packs the features with their term frequencies.
+    init(configuration: MatchConfiguration, records: [PersonRecord], split: Int?) {
+        self.configuration = configuration
+        self.split = split
         let out = SharedBuffer<PreparedRecord?>(repeating: nil, count: records.count)
-        forEachChunk(count: records.count, chunkSize: 2048, parallel: parallel) { _, range in
-            for i in range { out[i] = PreparedRecord(records[i]) }
+        // Large chunks (8 per run) so that each worker's cache of normalised values pays off.
+        let chunkSize = max(1024, (records.count + 7) / 8)
+        forEachChunk(count: records.count, chunkSize: chunkSize, parallel: configuration.parallel) { _, range in
+            var cache = PreparationCache()
+            for i in range { out[i] = PreparedRecord(records[i], cache: &cache) }
         }
-        var prepared = out.pointer.map { $0! }
+        let prepared = out.pointer.map { $0! }
+        table = FeatureTable(prepared)
         // Term frequencies of given skeletons and family stems.
         var given: [UInt64: Int32] = [:], family: [UInt64: Int32] = [:]
-        for r in prepared {
-            if let g = r.given { given[g.skeletonHash, default: 0] += 1 }
-            if let f = r.family { family[f.stemHash, default: 0] += 1 }
+        let v = table.view
+        for i in 0..<records.count {
+            let r = v[i].pointee
+            if r.hasGiven { given[r.gSkel, default: 0] += 1 }
+            if r.hasFamily { family[r.fStem, default: 0] += 1 }
         }
-        let n = Float(max(records.count, 1))
-        for i in prepared.indices {
-            if let g = prepared[i].given {
-                prepared[i].givenFrequency = Float(given[g.skeletonHash] ?? 1) / n
-                prepared[i].givenLogFrequency = Float(lg2(Double(prepared[i].givenFrequency)))
-            }
-            if let f = prepared[i].family {
-                prepared[i].familyFrequency = Float(family[f.stemHash] ?? 1) / n
-                prepared[i].familyLogFrequency = Float(lg2(Double(prepared[i].familyFrequency)))
-            }
+        let n = Double(max(records.count, 1))
+        for i in 0..<records.count {
+            let r = v[i].pointee
+            let g: Float = r.hasGiven ? Float(lg2(Double(given[r.gSkel] ?? 1) / n)) : -30
+            let f: Float = r.hasFamily ? Float(lg2(Double(family[r.fStem] ?? 1) / n)) : -30
+            table.setFrequencies(i, given: g, family: f)
         }
-        return prepared
+        meanGivenFrequency = given.values.reduce(0) { $0 + (Double($1) / n) * (Double($1) / n) }
+        meanFamilyFrequency = family.values.reduce(0) { $0 + (Double($1) / n) * (Double($1) / n) }
     }
 
-    static func householdForbids(_ a: PreparedRecord, _ b: PreparedRecord, _ v: ComparisonVector) -> Bool {
-        guard a.household != 0, a.household == b.household else { return false }
+    @inline(__always)
+    static func householdForbids(_ a: UnsafePointer<FeatureRow>, _ b: UnsafePointer<FeatureRow>, _ v: ComparisonVector) -> Bool {
+        guard a.pointee.household != 0, a.pointee.household == b.pointee.household else { return false }
         let given = v[0], date = v[4]
         return !(given >= 3 && given != ComparisonVector.missing && date == 4)
     }
@@ -181,59 +221,74 @@ struct Engine: Sendable {
     }
 
     var totalPairs: Double {
-        if let split { return Double(split) * Double(records.count - split) }
-        let n = Double(records.count)
+        if let split { return Double(split) * Double(count - split) }
+        let n = Double(count)
         return n * (n - 1) / 2
     }
 
-    // MARK: Candidates
+    // MARK: Candidates, compared and scored in one pass
 
-    struct Candidates: Sendable {
-        var left: [Int32] = []
-        var right: [Int32] = []
-        var vectors: [UInt32] = []
+    struct Edge: Sendable {
+        var i: Int32
+        var j: Int32
+        var weight: Double
+        var bits: UInt32
+        var householdSupport = false
     }
 
-    func candidates(progress: (@Sendable (Int, Int) -> Void)?) -> Candidates {
-        let index = BlockIndex(records: records)
-        let upper = split ?? records.count
-        let chunkSize = 2048
+    /// Compares every candidate pair and keeps those at or above the possible threshold.
+    func scoredCandidates(model: MatchModel, progress: (@Sendable (Int, Int) -> Void)?) -> (edges: [Edge], compared: Int) {
+        let index = BlockIndex(features: view, count: count, parallel: configuration.parallel)
+        let upper = split ?? count
+        let chunkSize = 1024
         let chunkCount = (upper + chunkSize - 1) / chunkSize
-        let slots = SharedBuffer<Candidates?>(repeating: nil, count: chunkCount)
+        let slots = SharedBuffer<[Edge]>(repeating: [], count: chunkCount)
+        let compared = SharedBuffer<Int>(repeating: 0, count: chunkCount)
         let config = configuration
-        let batch = 8
-        var done = 0
+        let possible = logit(config.possibleThreshold)
+        // Pairs of two different households are kept from `possible − householdSupportWeight`:
+        // household support may lift them later.
+        let keepFrom = possible - max(0, config.householdSupportWeight)
+        let batch = 16
+        let engine = self
         for batchStart in stride(from: 0, to: chunkCount, by: batch) {
             let batchEnd = min(chunkCount, batchStart + batch)
             forEachChunk(count: batchEnd - batchStart, chunkSize: 1, parallel: config.parallel) { c, _ in
                 let chunk = batchStart + c
-                var stamp = [Int32](repeating: -1, count: records.count)
-                var local = Candidates()
-                records.withUnsafeBufferPointer { recs in
+                let view = engine.view
+                let stamp = UnsafeMutablePointer<Int32>.allocate(capacity: engine.count)
+                stamp.initialize(repeating: -1, count: engine.count)
+                defer { stamp.deallocate() }
+                var local: [Edge] = []
+                var n = 0
+                model.flatWeights.withUnsafeBufferPointer { weights in
+                    let table = weights.baseAddress!
                     for i in (chunk * chunkSize)..<min(upper, (chunk + 1) * chunkSize) {
+                        let a = view[i]
                         index.forEachCandidate(
-                            of: i, maxBlockSize: config.maxBlockSize, window: config.window, stamp: &stamp,
-                            accept: { accepts(i, $0) }
+                            of: i, maxBlockSize: config.maxBlockSize, window: config.window, stamp: stamp,
+                            accept: { engine.accepts(i, $0) }
                         ) { j in
-                            local.left.append(Int32(i))
-                            local.right.append(Int32(j))
-                            local.vectors.append(Comparator.compare(recs[i], recs[j]).bits)
+                            n += 1
+                            let b = view[j]
+                            let v = view.compare(a, b)
+                            let w = model.weight(v, a, b, table: table)
+                            if w >= keepFrom && !Self.householdForbids(a, b, v)
+                                && (w >= possible || (a.pointee.household != 0 && b.pointee.household != 0)) {
+                                local.append(Edge(i: Int32(i), j: Int32(j), weight: w, bits: v.bits))
+                            }
                         }
                     }
                 }
                 slots[chunk] = local
+                compared[chunk] = n
             }
-            done = min(upper, batchEnd * chunkSize)
-            progress?(done, upper)
+            progress?(min(upper, batchEnd * chunkSize), upper)
         }
-        var all = Candidates()
-        for c in 0..<chunkCount {
-            guard let s = slots[c] else { continue }
-            all.left += s.left
-            all.right += s.right
-            all.vectors += s.vectors
-        }
-        return all
+        var all: [Edge] = []
+        all.reserveCapacity(slots.pointer.reduce(0) { $0 + $1.count })
+        for c in 0..<chunkCount { all += slots[c] }
+        return (all, compared.pointer.reduce(0, +))
     }
 
     // MARK: Training
@@ -241,51 +296,68 @@ struct Engine: Sendable {
     func train() -> MatchModel {
         let fields = ComparisonVector.fieldCount
         let levelCounts = MatchField.allCases.map(\.levelCount)
-        let n = records.count
+        let n = count
         guard n >= 2 else { return .standard }
+        let view = self.view
 
         // u from random pairs.
         let sampleCount = min(configuration.randomPairs, Int(min(totalPairs, 1e9)))
         let chunk = 16_384
         let chunks = (sampleCount + chunk - 1) / chunk
-        let counts = SharedBuffer<[[Int]]?>(repeating: nil, count: chunks)
+        let counts = SharedBuffer<[Int]>(repeating: [], count: chunks)
         let seed = configuration.seed
         let split = self.split
+        let table = self.table
         forEachChunk(count: chunks, chunkSize: 1, parallel: configuration.parallel) { c, _ in
-            var rng = SplitMix64(seed: seed &+ UInt64(c) &* 0x9E37_79B9)
-            var local = levelCounts.map { [Int](repeating: 0, count: $0) }
-            for _ in 0..<min(chunk, sampleCount - c * chunk) {
-                var i: Int, j: Int
-                if let split {
-                    i = Int(rng.next() % UInt64(split)); j = split + Int(rng.next() % UInt64(n - split))
-                } else {
-                    i = Int(rng.next() % UInt64(n)); j = Int(rng.next() % UInt64(n))
-                    if i == j { continue }
+            withExtendedLifetime(table) {
+                var rng = SplitMix64(seed: seed &+ UInt64(c) &* 0x9E37_79B9)
+                var local = [Int](repeating: 0, count: 8 * fields)
+                for _ in 0..<min(chunk, sampleCount - c * chunk) {
+                    var i: Int, j: Int
+                    if let split {
+                        i = Int(rng.next() % UInt64(split)); j = split + Int(rng.next() % UInt64(n - split))
+                    } else {
+                        i = Int(rng.next() % UInt64(n)); j = Int(rng.next() % UInt64(n))
+                        if i == j { continue }
+                    }
+                    var bits = view.compare(i, j).bits
+                    for f in 0..<fields {
+                        local[8 * f + Int(bits & 7)] += 1
+                        bits >>= 3
+                    }
                 }
-                let v = Comparator.compare(records[i], records[j])
-                for f in 0..<fields where v[f] != ComparisonVector.missing { local[f][Int(v[f])] += 1 }
+                counts[c] = local
             }
-            counts[c] = local
         }
         var u = MatchModel.standard.u
-        var uTotals = levelCounts.map { [Int](repeating: 0, count: $0) }
-        for c in 0..<chunks { if let local = counts[c] { for f in 0..<fields { for l in 0..<levelCounts[f] { uTotals[f][l] += local[f][l] } } } }
+        var uTotals = [Int](repeating: 0, count: 8 * fields)
+        for c in 0..<chunks { for k in 0..<counts[c].count { uTotals[k] += counts[c][k] } }
         for f in 0..<fields {
-            let total = Double(uTotals[f].reduce(0, +))
+            let row = (0..<levelCounts[f]).map { uTotals[8 * f + $0] }
+            let total = Double(row.reduce(0, +))
             if total > 0 {
                 let floor = 0.5 / total
-                u[f] = uTotals[f].map { max(Double($0) / total, floor) }
+                u[f] = row.map { max(Double($0) / total, floor) }
                 let s = u[f].reduce(0, +)
                 u[f] = u[f].map { $0 / s }
             }
         }
 
         // m by EM on two samples selected on different fields (the selecting fields are excluded).
-        let dateSession = sessionHistogram { r in r.date % 100 != 0 ? UInt64(r.date) : nil }
-        let nameSession = sessionHistogram { r in
-            guard let g = r.given, let f = r.family else { return nil }
-            return mix64(g.skeletonHash ^ (f.stemHash &* 31))
+        // The two samples are drawn on both cores.
+        let sessions = SharedBuffer<(histogram: [UInt32: Int], population: Double)>(repeating: ([:], 0), count: 2)
+        let engine = self
+        forEachChunk(count: 2, chunkSize: 1, parallel: configuration.parallel) { c, _ in
+            if c == 0 {
+                sessions[0] = engine.sessionHistogram { r in r.date % 100 != 0 ? UInt64(r.date) : nil }
+            } else {
+                sessions[1] = engine.sessionHistogram { r in
+                    guard r.hasGiven && r.hasFamily else { return nil }
+                    return mix64(r.gSkel ^ (r.fStem &* 31))
+                }
+            }
         }
+        let dateSession = sessions[0], nameSession = sessions[1]
         let byDate = ExpectationMaximisation.estimateM(histogram: dateSession.histogram, u: u, excluded: [MatchField.birthDate.rawValue])
         let byName = ExpectationMaximisation.estimateM(
             histogram: nameSession.histogram, u: u, excluded: [MatchField.givenName.rawValue, MatchField.familyName.rawValue])
@@ -297,7 +369,9 @@ struct Engine: Sendable {
         }
 
         // Prior: matches among same-date pairs, scaled up by how often a match has equal full dates.
-        let dateNonNull = Double(records.filter { $0.date != 0 }.count) / Double(n)
+        var withDate = 0
+        for i in 0..<n where view[i].pointee.date != 0 { withDate += 1 }
+        let dateNonNull = Double(withDate) / Double(n)
         let exactGivenMatch = m[MatchField.birthDate.rawValue][4] * dateNonNull * dateNonNull
         let matchesWithEqualDate = byDate.lambda * dateSession.population
         var prior = matchesWithEqualDate / max(exactGivenMatch, 1e-3) / totalPairs
@@ -305,40 +379,45 @@ struct Engine: Sendable {
         prior = min(max(prior, 1e-12), 0.5)
 
         var model = MatchModel(m: m, u: u, prior: prior)
-        var givenTF = 0.0, familyTF = 0.0
-        var seenG = Set<UInt64>(), seenF = Set<UInt64>()
-        for r in records {
-            if let g = r.given, seenG.insert(g.skeletonHash).inserted { givenTF += Double(r.givenFrequency * r.givenFrequency) }
-            if let f = r.family, seenF.insert(f.stemHash).inserted { familyTF += Double(r.familyFrequency * r.familyFrequency) }
-        }
-        model.meanGivenFrequency = givenTF
-        model.meanFamilyFrequency = familyTF
+        model.meanGivenFrequency = meanGivenFrequency
+        model.meanFamilyFrequency = meanFamilyFrequency
         return model
     }
 
     /// Pairs of records that share `key` (sampled inside large groups): histogram of comparison
     /// vectors and the number of pairs in the full population.
-    private func sessionHistogram(_ key: (PreparedRecord) -> UInt64?) -> (histogram: [UInt32: Int], population: Double) {
+    private func sessionHistogram(_ key: (FeatureRow) -> UInt64?) -> (histogram: [UInt32: Int], population: Double) {
+        let view = self.view
         var keyed: [(UInt64, Int32)] = []
-        for (i, r) in records.enumerated() { if let k = key(r) { keyed.append((k, Int32(i))) } }
+        keyed.reserveCapacity(count)
+        for i in 0..<count { if let k = key(view[i].pointee) { keyed.append((k, Int32(i))) } }
         keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         var histogram: [UInt32: Int] = [:]
         var population = 0.0
         var p = 0
         let cap = 12
+        var members: [Int] = []
         while p < keyed.count {
             var q = p + 1
             while q < keyed.count && keyed[q].0 == keyed[p].0 { q += 1 }
-            let members = keyed[p..<q].map { Int($0.1) }
+            members.removeAll(keepingCapacity: true)
+            for k in p..<q { members.append(Int(keyed[k].1)) }
             if let split {
                 let a = members.filter { $0 < split }, b = members.filter { $0 >= split }
                 population += Double(a.count * b.count)
-                for x in a.prefix(cap) { for y in b.prefix(cap) { histogram[Comparator.compare(records[x], records[y]).bits, default: 0] += 1 } }
+                for x in a.prefix(cap) { for y in b.prefix(cap) { histogram[view.compare(x, y).bits, default: 0] += 1 } }
             } else {
                 population += Double(members.count * (members.count - 1) / 2)
-                let sample = members.prefix(cap)
-                for (k, x) in sample.enumerated() {
-                    for y in sample.dropFirst(k + 1) { histogram[Comparator.compare(records[x], records[y]).bits, default: 0] += 1 }
+                let sample = min(members.count, cap)
+                for x in 0..<sample {
+                    for y in (x + 1)..<sample {
+                        // Two records of one household (twins share a date, a surname, a
+                        // patronymic and a place) are settled by the household rule; left in,
+                        // they teach EM that matches often disagree on given name and sex.
+                        let hx = view[members[x]].pointee.household
+                        if hx != 0 && hx == view[members[y]].pointee.household { continue }
+                        histogram[view.compare(members[x], members[y]).bits, default: 0] += 1
+                    }
                 }
             }
             p = q
@@ -348,65 +427,125 @@ struct Engine: Sendable {
 
     // MARK: Scoring and clustering
 
-    func run(model trained: MatchModel?, progress: (@Sendable (Int, Int) -> Void)?) -> DedupeResult {
-        let clock = ContinuousClock()
-        var t0 = clock.now
-        func lap(_ what: String) { if Self.timing { print("  \(what): \(clock.now - t0)"); t0 = clock.now } }
-        let candidates = candidates(progress: progress)
-        lap("candidates")
-        let model = trained ?? train()
-        lap("train")
-        let possible = logit(configuration.possibleThreshold)
-        let matchW = logit(configuration.matchThreshold)
+    /// Which pairs of households have a pair of members that matched on their own fields.
+    struct HouseholdSupport {
+        let view: FeatureView
+        let bonus: Double
+        let matchWeight: Double
+        private var strongByHouseholds: [UInt64: Int32] = [:]
+        private var strongByRecord: [UInt64: Int32] = [:]  // (record, other household) → strong pairs
 
-        struct Edge { var i: Int32; var j: Int32; var weight: Double; var bits: UInt32 }
-        var edges: [Edge] = []
-        records.withUnsafeBufferPointer { recs in
-            for k in 0..<candidates.vectors.count {
-                let i = Int(candidates.left[k]), j = Int(candidates.right[k])
-                let v = ComparisonVector(bits: candidates.vectors[k])
-                let w = model.weight(v, recs[i], recs[j])
-                if w < possible || Self.householdForbids(recs[i], recs[j], v) { continue }
-                edges.append(Edge(i: Int32(i), j: Int32(j), weight: w, bits: v.bits))
+        init(view: FeatureView, edges: [Edge], bonus: Double, matchWeight: Double) {
+            self.view = view
+            self.bonus = bonus
+            self.matchWeight = matchWeight
+            for e in edges where e.weight >= matchWeight {
+                guard let (ha, hb) = households(Int(e.i), Int(e.j)) else { continue }
+                strongByHouseholds[Self.pairKey(ha, hb), default: 0] += 1
+                strongByRecord[Self.recordKey(Int(e.i), hb), default: 0] += 1
+                strongByRecord[Self.recordKey(Int(e.j), ha), default: 0] += 1
             }
         }
-        edges.sort { $0.weight > $1.weight }
-        lap("score")
+
+        var isEmpty: Bool { strongByHouseholds.isEmpty }
+
+        @inline(__always) private func households(_ i: Int, _ j: Int) -> (UInt64, UInt64)? {
+            let ha = view[i].pointee.household, hb = view[j].pointee.household
+            guard ha != 0, hb != 0, ha != hb else { return nil }
+            return (ha, hb)
+        }
+        @inline(__always) private static func pairKey(_ x: UInt64, _ y: UInt64) -> UInt64 {
+            x < y ? mix64(x &* 31 ^ y) : mix64(y &* 31 ^ x)
+        }
+        @inline(__always) private static func recordKey(_ r: Int, _ h: UInt64) -> UInt64 {
+            mix64(h ^ UInt64(r) &* 0x9E37_79B9_7F4A_7C15)
+        }
+
+        /// True when some pair (a′, b′) other than with a or b, between the households of a and
+        /// b, matched on its own (`weight` is the pair's own weight).
+        func supports(_ a: Int, _ b: Int, weight: Double) -> Bool {
+            guard !strongByHouseholds.isEmpty, let (ha, hb) = households(a, b),
+                  let total = strongByHouseholds[Self.pairKey(ha, hb)] else { return false }
+            let own: Int32 = weight >= matchWeight ? 1 : 0
+            let others = total - (strongByRecord[Self.recordKey(a, hb)] ?? 0) - (strongByRecord[Self.recordKey(b, ha)] ?? 0) + own
+            return others > 0
+        }
+    }
+
+    func run(model trained: MatchModel?, progress: (@Sendable (Int, Int) -> Void)?, started: ContinuousClock.Instant) -> DedupeResult {
+        let clock = ContinuousClock()
+        var t0 = started
+        let observer = configuration.phaseObserver
+        func lap(_ phase: MatchPhase) {
+            guard let observer else { return }
+            let now = clock.now
+            observer(phase, now - t0)
+            t0 = now
+        }
+        lap(.prepare)
+        let model = trained ?? train()
+        lap(.train)
+        let (found, compared) = withExtendedLifetime(table) { scoredCandidates(model: model, progress: progress) }
+        lap(.compare)
+        let matchW = logit(configuration.matchThreshold)
+        let possible = logit(configuration.possibleThreshold)
+        let view = self.view
+        // Household support (one pass: from pairs that matched on their own fields), then the
+        // pairs kept only in case they got it are dropped unless they did.
+        let bonus = max(0, configuration.householdSupportWeight)
+        let support = HouseholdSupport(view: view, edges: found, bonus: bonus, matchWeight: matchW)
+        var edges: [Edge] = []
+        edges.reserveCapacity(found.count)
+        for var e in found {
+            if bonus > 0 && support.supports(Int(e.i), Int(e.j), weight: e.weight) {
+                e.weight += bonus
+                e.householdSupport = true
+            }
+            if e.weight >= possible { edges.append(e) }
+        }
+        edges.sort { $0.weight != $1.weight ? $0.weight > $1.weight : ($0.i != $1.i ? $0.i < $1.i : $0.j < $1.j) }
 
         // Clustering: union of supported edges only.
-        var parent = Array(0..<records.count)
+        var parent = Array(0..<count)
         var members: [Int: [Int]] = [:]
         func find(_ x: Int) -> Int {
             var x = x
             while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
             return x
         }
+        let tolerance = max(0, configuration.clusterTolerance)
         func supported(_ x: Int, _ y: Int) -> Bool {
-            let v = Comparator.compare(records[x], records[y])
-            if Self.householdForbids(records[x], records[y], v) { return false }
-            if split != nil && (x < split!) == (y < split!) { return false }  // one-to-one linkage
-            return model.weight(v, records[x], records[y]) >= possible
+            if let split, (x < split) == (y < split) { return false }  // one-to-one linkage
+            let a = view[x], b = view[y]
+            let v = view.compare(x, y)
+            if Self.householdForbids(a, b, v) { return false }
+            var w = model.weight(v, a, b)
+            if bonus > 0 && support.supports(x, y, weight: w) { w += bonus }
+            return w >= possible - tolerance
         }
         var linked = [Bool](repeating: false, count: edges.count)
-        for (k, e) in edges.enumerated() where e.weight >= matchW {
-            let ra = find(Int(e.i)), rb = find(Int(e.j))
-            if ra == rb { linked[k] = true; continue }
-            let ma = members[ra] ?? [ra], mb = members[rb] ?? [rb]
-            if ma.count * mb.count > configuration.maxClusterCheck { continue }
-            var ok = true
-            outer: for x in ma { for y in mb where !(x == Int(e.i) && y == Int(e.j)) && !(x == Int(e.j) && y == Int(e.i)) {
-                if !supported(x, y) { ok = false; break outer }
-            } }
-            if !ok { continue }
-            parent[rb] = ra
-            members[ra] = ma + mb
-            members[rb] = nil
-            linked[k] = true
+        withExtendedLifetime(table) {
+            for (k, e) in edges.enumerated() where e.weight >= matchW {
+                let ra = find(Int(e.i)), rb = find(Int(e.j))
+                if ra == rb { linked[k] = true; continue }
+                let ma = members[ra] ?? [ra], mb = members[rb] ?? [rb]
+                if ma.count * mb.count > configuration.maxClusterCheck { continue }
+                var ok = true
+                outer: for x in ma { for y in mb where !(x == Int(e.i) && y == Int(e.j)) && !(x == Int(e.j) && y == Int(e.i)) {
+                    if !supported(x, y) { ok = false; break outer }
+                } }
+                if !ok { continue }
+                parent[rb] = ra
+                members[ra] = ma + mb
+                members[rb] = nil
+                linked[k] = true
+            }
         }
         var pairs: [ScoredPair] = []
         pairs.reserveCapacity(edges.count)
         for (k, e) in edges.enumerated() {
             var explanation = MatchExplanation(vector: ComparisonVector(bits: e.bits), model: model)
+            explanation.householdSupport = e.householdSupport
             let band: MatchBand
             if linked[k] { band = .match } else {
                 band = .possible
@@ -414,9 +553,9 @@ struct Engine: Sendable {
             }
             pairs.append(ScoredPair(a: Int(e.i), b: Int(e.j), weight: e.weight, band: band, explanation: explanation))
         }
-        lap("cluster+explain")
         let clusters = members.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
-        return DedupeResult(pairs: pairs, clusters: clusters, comparedPairs: candidates.vectors.count, model: model)
+        lap(.cluster)
+        return DedupeResult(pairs: pairs, clusters: clusters, comparedPairs: compared, model: model)
     }
 }
 

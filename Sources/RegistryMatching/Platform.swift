@@ -46,6 +46,3 @@ func forEachChunk(count: Int, chunkSize: Int, parallel: Bool, _ body: @escaping 
 @inline(__always) func expe(_ x: Double) -> Double { exp(x) }
 @inline(__always) func lg2(_ x: Double) -> Double { log2(x) }
 @inline(__always) func pow2(_ x: Double) -> Double { exp2(x) }
-
-/// Phase timings on standard output when REGISTRY_MATCHING_TIMING is set (development aid).
-func debugTimingEnabled() -> Bool { getenv("REGISTRY_MATCHING_TIMING") != nil }

@@ -3,7 +3,7 @@
 
     swift run -c release --package-path Tests/Benchmarks MatchQuality export --out /tmp/splink-data
     pip install splink          # 5.x, DuckDB backend
-    python3 Tests/Benchmarks/splink_compare.py /tmp/splink-data [--json]
+    python3 Tests/Benchmarks/splink_compare.py /tmp/splink-data [--json] [--only febrl|synthetic|synthetic150k]
 
 A conventional Splink set-up (as in its tutorials): lower-cased names, Jaro-Winkler name
 comparisons, Damerau-Levenshtein dates and document, u by random sampling, m by EM on two
@@ -83,8 +83,8 @@ def run_dedupe(name, df, comparisons, blocking, training_rules, deterministic):
             "best_threshold": best[0], "best_precision": best[1], "best_recall": best[2], "best_f1": best[3]}
 
 
-def synthetic(data):
-    df = load(f"{data}/synthetic.csv")
+def synthetic(data, file="synthetic.csv", name="synthetic-hard"):
+    df = load(f"{data}/{file}")
     for c in ["given_name", "family_name", "patronymic", "birth_place", "nationality"]:
         df[c] = df[c].str.lower()
     df["document"] = df["documents"].str.split(" ").str[0]
@@ -108,7 +108,7 @@ def synthetic(data):
     ]
     training = [block_on("birth_date"), block_on("given_name", "family_name")]
     deterministic = [block_on("given_name", "family_name", "birth_date")]
-    return run_dedupe("synthetic-hard", df, comparisons, blocking, training, deterministic)
+    return run_dedupe(name, df, comparisons, blocking, training, deterministic)
 
 
 def febrl_comparisons():
@@ -176,13 +176,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data", nargs="?", default="splink-data")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--only", choices=["febrl", "synthetic"])
+    ap.add_argument("--only", choices=["febrl", "synthetic", "synthetic150k"])
     args = ap.parse_args()
     results = []
     if args.only in (None, "febrl"):
         results += [febrl4(args.data), febrl3(args.data)]
     if args.only in (None, "synthetic"):
         results.append(synthetic(args.data))
+    if args.only == "synthetic150k":  # needs `MatchQuality export --speed-set`; slow and memory-hungry
+        results.append(synthetic(args.data, "synthetic-150k.csv", "synthetic-hard-150k"))
     if args.json:
         print(json.dumps({"splink": results}, indent=2))
         return

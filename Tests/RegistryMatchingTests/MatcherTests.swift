@@ -125,6 +125,52 @@ struct MatcherTests {
         #expect(result.clusters.allSatisfy { $0.count == 2 })
     }
 
+    @Test func householdRegisteredAgainSupportsItsMembersOnly() {
+        // A mother with two children registered at one site, then again elsewhere in Latin
+        // spelling; the daughter's second record has only her birth year.
+        var records = [
+            PersonRecord(id: "m1", givenName: "Олена", familyName: "Бондаренко", sex: "F", birthDate: "1975-03-02",
+                         birthPlace: "Київ", householdID: "H1"),
+            PersonRecord(id: "d1", givenName: "Софія", familyName: "Бондаренко", sex: "F", birthDate: "2010-06-15",
+                         householdID: "H1"),
+            PersonRecord(id: "s1", givenName: "Тарас", familyName: "Бондаренко", sex: "M", birthDate: "2008-01-20",
+                         householdID: "H1"),
+            PersonRecord(id: "m2", givenName: "Olena", familyName: "Bondarenko", sex: "F", birthDate: "1975-03-02",
+                         birthPlace: "Kyiv", householdID: "H2"),
+            PersonRecord(id: "d2", givenName: "Sofiia", familyName: "Bondarenko", sex: "F", birthDate: "2010",
+                         householdID: "H2"),
+            PersonRecord(id: "s2", givenName: "Taras", familyName: "Bondarenko", sex: "M", birthDate: "2008-01-20",
+                         householdID: "H2"),
+        ]
+        let fillers = ["Іван", "Петро", "Олена", "Ірина", "Тарас", "Богдан", "Оксана", "Софія"]
+        for k in 0..<120 {
+            records.append(PersonRecord(id: "f\(k)", givenName: fillers[k % 8], familyName: "Прізвище\(k % 40)",
+                                        birthDate: "19\(50 + k % 50)-0\(1 + k % 9)-1\(k % 10)", householdID: "F\(k)"))
+        }
+        let index = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($1.id, $0) })
+        func pair(_ result: DedupeResult, _ x: String, _ y: String) -> ScoredPair? {
+            let a = index[x]!, b = index[y]!
+            return result.pairs.first { ($0.a == a && $0.b == b) || ($0.a == b && $0.b == a) }
+        }
+        let result = Matcher().dedupe(records)
+        var off = MatchConfiguration(); off.householdSupportWeight = 0
+        let without = Matcher(configuration: off).dedupe(records)
+        let supported = pair(result, "d1", "d2")
+        #expect(supported?.explanation.householdSupport == true)
+        #expect(supported?.explanation.description.contains("another member of both households matched") == true)
+        if let plain = pair(without, "d1", "d2"), let supported {
+            #expect(abs(supported.weight - plain.weight - 4) < 1e-9)
+            #expect(!plain.explanation.householdSupport)
+        }
+        // Support never pulls different members of the two households together.
+        let inCluster = Set(result.clusters.flatMap { c in c.map { records[$0].id } })
+        #expect(inCluster.contains("m1") && inCluster.contains("m2"))
+        for cluster in result.clusters {
+            let ids = Set(cluster.map { records[$0].id })
+            #expect(ids == ["m1", "m2"] || ids == ["d1", "d2"] || ids == ["s1", "s2"], "unexpected cluster \(ids)")
+        }
+    }
+
     @Test func matchIndexFindsRegisteredPerson() throws {
         let hash = MatchIndex.sipHash(key: [UInt8](repeating: 7, count: 32))
         var index = MatchIndex(expectedCount: 16)

@@ -133,7 +133,9 @@ struct NormalizationTests {
         #expect(level("1985-03-07", "1986-03-07") == .near)  // one digit
         #expect(level("1985-03-07", "1958-03-07") == .near)  // adjacent transposition
         #expect(level("1985-03-07", "1985") == .partial)
-        #expect(level("1985-03-07", "1985-03") == .partial)
+        #expect(level("1985-03-07", "1985-03") == .partialMonth)  // year and month agree
+        #expect(level("1985-03", "1985-03") == .partialMonth)
+        #expect(level("1985", "1985") == .partial)
         #expect(level("1985-03-07", "1985-04") == .sameYear)
         #expect(level("1985-03-07", "1985-11-20") == .sameYear)
         #expect(level("1985-03-07", "1990-11-20") == .disagree)

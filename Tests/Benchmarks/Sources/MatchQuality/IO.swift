@@ -26,6 +26,19 @@ func maxRSSBytes() -> Int {
     #endif
 }
 
+/// CPU time (user + system, all threads) of this process so far, in seconds: less sensitive to
+/// the load of a shared machine than wall time.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(Int32(truncatingIfNeeded: RUSAGE_SELF.rawValue), &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return s(usage.ru_utime) + s(usage.ru_stime)
+}
+
 /// CSV field quoting (RFC 4180).
 func csvField(_ s: String) -> String {
     if s.contains(",") || s.contains("\"") || s.contains("\n") {

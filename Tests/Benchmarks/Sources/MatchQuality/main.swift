@@ -6,7 +6,8 @@ import RegistryMatching
 //   swift run -c release --package-path Tests/Benchmarks MatchQuality [command] [options]
 //
 // Commands: febrl, synthetic, speed, index, export, all (default: all).
-// Options:  --data DIR (FEBRL; default $FEBRL_DIR or ../../../shared/data/febrl relative to the
+// Options:  --speed-set (export: also the 150,000 set of `speed`), --threshold P (speed and
+//           diagnose, exploration only), --data DIR (FEBRL; default $FEBRL_DIR or ../../../shared/data/febrl relative to the
 //           package), --seed N, --persons N, --records N (speed), --entries N (index),
 //           --out DIR (export), --json.
 
@@ -20,6 +21,10 @@ struct Options {
     var queries = 2_000
     var out = "splink-data"
     var json = false
+    /// `export` also writes the 150,000-registration set of `speed` (synthetic-150k.csv).
+    var speedSet = false
+    /// Match threshold for `speed` and `diagnose` (exploration only; the reported numbers use the default).
+    var threshold = MatchConfiguration.defaultMatchThreshold
 
     init(_ args: [String]) {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -37,6 +42,8 @@ struct Options {
             case "--queries": queries = Int(value()) ?? queries
             case "--out": out = value()
             case "--json": json = true
+            case "--speed-set": speedSet = true
+            case "--threshold": threshold = Double(value()) ?? threshold
             default: command = args[i]
             }
             i += 1
@@ -165,17 +172,121 @@ func runSpeed() {
     var generator = SyntheticGenerator(seed: options.seed &+ 1)
     let set = generator.generate(persons: options.records * 10 / 13)
     let records = Array(set.records.prefix(options.records))
+    let phases = PhaseTimes()
+    var configuration = MatchConfiguration()
+    configuration.matchThreshold = options.threshold
+    configuration.phaseObserver = { phase, duration in phases.add(phase, duration) }
     let start = clock.now
-    let result = Matcher().dedupe(records)
+    let cpuStart = cpuSeconds()
+    phases.cpuStart = cpuStart
+    let result = Matcher(configuration: configuration).dedupe(records)
     let elapsed = seconds(clock.now - start)
+    let cpu = cpuSeconds() - cpuStart
     let m = PairMetrics.dedupe(clusters: result.clusters, entity: Array(set.entity.prefix(records.count)))
     report.add("speed-dedupe", "records", "\(records.count)")
+    for (phase, duration, cpu) in phases.list {
+        report.add("speed-dedupe", "seconds_\(phase.rawValue)", fmt(seconds(duration), 3))
+        report.add("speed-dedupe", "cpu_seconds_\(phase.rawValue)", fmt(cpu, 3))
+    }
     report.add("speed-dedupe", "compared_pairs", "\(result.comparedPairs)")
     report.add("speed-dedupe", "seconds_end_to_end", fmt(elapsed, 3))
+    report.add("speed-dedupe", "cpu_seconds_end_to_end", fmt(cpu, 3))
+    report.add("speed-dedupe", "load_average_1min", loadAverage())
     report.add("speed-dedupe", "f1", fmt(m.f1))
     report.add("speed-dedupe", "precision", fmt(m.precision))
     report.add("speed-dedupe", "recall", fmt(m.recall))
     report.add("speed-dedupe", "max_rss_mib", "\(maxRSSBytes() / 1_048_576)")
+}
+
+/// Where the false negatives and false positives of the 150,000 set come from (development aid):
+/// blocking misses (the pair scores a match but was never compared), scoring misses (compared,
+/// below the threshold) and cluster refusals (scored a match, clustering kept it apart).
+func runDiagnose() {
+    var generator = SyntheticGenerator(seed: options.seed &+ 1)
+    let set = generator.generate(persons: options.records * 10 / 13)
+    let records = Array(set.records.prefix(options.records))
+    let entity = Array(set.entity.prefix(records.count))
+    var configuration = MatchConfiguration()
+    configuration.matchThreshold = options.threshold
+    let result = Matcher(configuration: configuration).dedupe(records)
+    let matcher = Matcher(model: result.model)
+    let matchW = log2(options.threshold / (1 - options.threshold))
+    var cluster = [Int](repeating: -1, count: records.count)
+    for (c, members) in result.clusters.enumerated() { for x in members { cluster[x] = c } }
+    var scored: [Int: ScoredPair] = [:]
+    for p in result.pairs { scored[min(p.a, p.b) * records.count + max(p.a, p.b)] = p }
+    var byEntity: [String: [Int]] = [:]
+    for (i, e) in entity.enumerated() { byEntity[e, default: []].append(i) }
+    var blockingMiss = 0, scoringMiss = 0, refused = 0, truth = 0, blockingBelow = 0
+    var examples: [String: [String]] = [:]
+    var weightHistogram = [Int](repeating: 0, count: 9)
+    func show(_ r: PersonRecord) -> String {
+        "\(r.givenName) | \(r.familyName) | \(r.patronymic ?? "-") | \(r.sex ?? "-") | \(r.birthDate ?? "-") | \(r.birthPlace ?? "-") | \(r.documentNumbers.joined(separator: ";")) | \(r.householdID ?? "-")"
+    }
+    func note(_ kind: String, _ a: Int, _ b: Int, _ s: ScoredPair) {
+        if examples[kind, default: []].count < 12 {
+            examples[kind, default: []].append("w=\(fmt(s.weight, 1)) \(s.explanation)\n     \(show(records[a]))\n     \(show(records[b]))")
+        }
+    }
+    var trueAgreement: [String: Int] = [:]
+    for members in byEntity.values where members.count > 1 {
+        for x in 0..<members.count { for y in (x + 1)..<members.count {
+            truth += 1
+            let a = min(members[x], members[y]), b = max(members[x], members[y])
+            if environment("MATCH_DEBUG") != nil {
+                for f in matcher.score(records[a], records[b]).explanation.fields { trueAgreement["\(f.field) \(f.agreement)", default: 0] += 1 }
+            }
+            if cluster[a] != -1 && cluster[a] == cluster[b] { continue }
+            let s = matcher.score(records[a], records[b])
+            if let p = scored[a * records.count + b] {
+                if p.weight >= matchW { refused += 1; note("refused", a, b, p) } else {
+                    scoringMiss += 1; note("scoring", a, b, p)
+                    weightHistogram[max(0, min(8, Int(p.weight * 2)))] += 1
+                }
+            } else if s.weight >= matchW {
+                blockingMiss += 1; note("blocking", a, b, s)
+            } else {
+                blockingBelow += 1; note("low", a, b, s)
+            }
+        } }
+    }
+    var falsePositive = 0
+    for members in result.clusters {
+        for x in 0..<members.count { for y in (x + 1)..<members.count where entity[members[x]] != entity[members[y]] {
+            falsePositive += 1
+            let a = members[x], b = members[y]
+            note("fp", a, b, matcher.score(records[a], records[b]))
+        } }
+    }
+    report.add("diagnose", "true_pairs", "\(truth)")
+    report.add("diagnose", "fn_blocking_would_match", "\(blockingMiss)")
+    report.add("diagnose", "fn_not_compared_below", "\(blockingBelow)")
+    report.add("diagnose", "fn_compared_below_threshold", "\(scoringMiss)")
+    report.add("diagnose", "fn_cluster_refused", "\(refused)")
+    report.add("diagnose", "fp_pairs", "\(falsePositive)")
+    report.add("diagnose", "compared_pairs", "\(result.comparedPairs)")
+    report.add("diagnose", "fn_compared_weight_half_bits", weightHistogram.map(String.init).joined(separator: " "))
+    log(result.model.description)
+    for (k, v) in trueAgreement.sorted(by: { $0.key < $1.key }) { log("true pairs: \(k) \(fmt(Double(v) / Double(truth), 3))") }
+    for (kind, list) in examples.sorted(by: { $0.key < $1.key }) { log("== \(kind)"); for e in list { log("  " + e) } }
+}
+
+/// Phase times reported by ``MatchConfiguration/phaseObserver`` (called on the caller's thread).
+/// Each phase's wall time and the process CPU time (both threads) spent in it.
+final class PhaseTimes: @unchecked Sendable {
+    var list: [(MatchPhase, Duration, Double)] = []
+    var cpuStart = 0.0
+    func add(_ phase: MatchPhase, _ duration: Duration) {
+        let now = cpuSeconds()
+        list.append((phase, duration, now - cpuStart))
+        cpuStart = now
+    }
+}
+
+/// The 1-minute load average (Linux), to print next to wall times.
+func loadAverage() -> String {
+    guard let text = try? readFile("/proc/loadavg"), let first = text.split(separator: " ").first else { return "?" }
+    return String(first)
 }
 
 func runExport() throws {
@@ -189,6 +300,19 @@ func runExport() throws {
                       r.siteID ?? ""].map(csvField).joined(separator: ","))
     }
     try writeFile(options.out + "/synthetic.csv", lines.joined(separator: "\n") + "\n")
+    if options.speedSet {
+        // The exact set `speed` measures (150,000 registrations, seed + 1).
+        var speedGenerator = SyntheticGenerator(seed: options.seed &+ 1)
+        let big = speedGenerator.generate(persons: options.records * 10 / 13)
+        var out = [lines[0]]
+        for (i, r) in big.records.prefix(options.records).enumerated() {
+            out.append([r.id, big.entity[i], r.givenName, r.familyName, r.patronymic ?? "", r.sex ?? "", r.birthDate ?? "",
+                        r.birthPlace ?? "", r.nationality ?? "", r.documentNumbers.joined(separator: " "), r.householdID ?? "",
+                        r.siteID ?? ""].map(csvField).joined(separator: ","))
+        }
+        try writeFile(options.out + "/synthetic-150k.csv", out.joined(separator: "\n") + "\n")
+        report.add("export", "speed_set_records", "\(out.count - 1)")
+    }
     for name in ["dataset3", "dataset4a", "dataset4b"] {
         let d = try Febrl.load(options.data + "/\(name).csv")
         var out = ["unique_id,truth_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,date_of_birth,soc_sec_id"]
@@ -206,6 +330,7 @@ case "febrl": try runFebrl()
 case "synthetic": runSynthetic()
 case "speed": runSpeed()
 case "index": runIndex()
+case "diagnose": runDiagnose()
 case "export": try runExport()
 default:
     try runFebrl()

@@ -603,7 +603,6 @@ public final class ReplicaStore: Sendable {
                     rowid INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, entity INTEGER NOT NULL,
                     status TEXT, conflicts INTEGER NOT NULL, erased INTEGER NOT NULL, state BLOB NOT NULL, terms BLOB,
                     home TEXT);  -- the site a record is homed at (its site_id): what a central node sends that site
-                CREATE INDEX record_by_status ON record(entity, status) WHERE erased = 0;
                 -- Keyed blind index for exact lookups.
                 CREATE TABLE blind(term BLOB NOT NULL, record INTEGER NOT NULL, PRIMARY KEY(term, record)) WITHOUT ROWID;
                 -- Nodes this one syncs with: opaque info (keys, certificate) kept by the sync layer, message

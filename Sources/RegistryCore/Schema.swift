@@ -5,6 +5,8 @@ public enum EntityKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case site = 3
     case duplicateCase = 4
     case reviewDecision = 5
+    /// A registration's privacy-preserving match encoding, published by the central node to every site.
+    case matchEntry = 6
 
     public var description: String {
         switch self {
@@ -13,6 +15,7 @@ public enum EntityKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .site: "site"
         case .duplicateCase: "duplicate_case"
         case .reviewDecision: "review_decision"
+        case .matchEntry: "match_entry"
         }
     }
 }
@@ -135,6 +138,16 @@ public enum Schema {
         FieldSpec(2, "name", .lww, .reference),
         FieldSpec(3, "site_type", .lww, .reference),
         FieldSpec(4, "capacity", .lww, .reference),
+        // The state's match-index key (base64), on the central node's own site record: sites need it
+        // to encode a new registration the way the index was encoded. Sealed like every value.
+        FieldSpec(5, "match_key", .lww),
+    ])
+
+    /// One entry of the state's match index: keyed hashes only (``RegistryMatching/MatchEncoding``).
+    public static let matchEntry = EntitySchema(.matchEntry, [
+        FieldSpec(1, "encoding", .lww, .reference),
+        FieldSpec(2, "registration", .lww, .reference),
+        FieldSpec(3, "site_id", .lww, .reference),
     ])
 
     public static let duplicateCase = EntitySchema(.duplicateCase, [
@@ -161,6 +174,7 @@ public enum Schema {
         case .site: site
         case .duplicateCase: duplicateCase
         case .reviewDecision: reviewDecision
+        case .matchEntry: matchEntry
         }
     }
 

@@ -15,6 +15,8 @@ public final class Registry: Sendable {
     public let store: ReplicaStore
     let keys: NodeKeys
     let catalogue: StatusCatalogue
+    /// The site's in-memory match index (``MatchIndexCandidates``), rebuilt when sync brings entries.
+    let matchIndexCache = Mutex<LoadedMatchIndex?>(nil)
 
     private init(directory: NodeDirectory, configuration: NodeConfiguration, store: ReplicaStore, keys: NodeKeys, catalogue: StatusCatalogue) {
         self.directory = directory

@@ -247,7 +247,7 @@ extension Registry {
     }
 
     /// Where the site looks for duplicates: the local replica (the synced match index joins later).
-    public var candidateSources: [any DuplicateCandidateSource] { [LocalReplicaCandidates(registry: self)] }
+    public var candidateSources: [any DuplicateCandidateSource] { [LocalReplicaCandidates(registry: self), MatchIndexCandidates(registry: self)] }
 
     /// Registers a person like ``register(_:now:)`` and reports possible duplicates found in the
     /// local replica. A registration with findings is stored with `duplicate_check = provisional`, in

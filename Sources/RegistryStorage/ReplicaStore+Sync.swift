@@ -57,7 +57,7 @@ extension ReplicaStore {
     // MARK: Scoped feed
 
     /// What a site misses, in its scope: for each origin other than `excluding`, the change sets after
-    /// `vector` whose record is homed at `site` (or is reference data: sites), and skip ranges for the
+    /// `vector` whose record is homed at `site` (or is reference data: sites, the match index), and skip ranges for the
     /// rest, in sequence order, up to about `maxBytes` of change-set encoding.
     public func feed(
         forSite site: String, after vector: VersionVector, excluding: Set<ReplicaID>, maxBytes: Int
@@ -90,7 +90,7 @@ extension ReplicaStore {
             while used < budget, let row = try rows.next() {
                 let firstSeq = UInt64(bitPattern: row["first_seq"]), lastSeq = UInt64(bitPattern: row["last_seq"])
                 let entity = EntityKind(rawValue: row["entity"]) ?? .registration
-                let inScope = entity == .site || (row["home"] as String?) == site
+                let inScope = entity == .site || entity == .matchEntry || (row["home"] as String?) == site
                 guard inScope else {
                     pendingSkip = SeqRange(origin: origin, firstSeq: pendingSkip?.firstSeq ?? firstSeq, lastSeq: lastSeq)
                     used += 1  // skips are cheap, but bound how many rows one call walks

@@ -39,6 +39,9 @@ public struct LoopbackDemo: Sendable {
         public var proxyDrops = 0
         public var proxyTruncations = 0
         public var duplicatePairs: [[String]] = []
+        /// A walk-in at a third site, checked offline against the state's match index.
+        public var walkInFlaggedByMatchIndex = false
+        public var matchIndexEntries = 0
         public var seconds = 0.0
     }
 
@@ -150,6 +153,17 @@ public struct LoopbackDemo: Sendable {
         // The central node looks for the same person registered twice.
         let duplicates = try central.findDuplicates()
         report.duplicatePairs = duplicates.pairs.filter { $0.band == "match" }.map { [$0.recordA, $0.recordB] }
+        say("central duplicate run: \(report.duplicatePairs.count) pair(s) of registrations of the same person")
+
+        // It publishes the state's match index (keyed encodings, no plaintext); the sites pick it up,
+        // and the same man walking into a third site is flagged there, offline, as a possible duplicate.
+        report.matchIndexEntries = try central.publishMatchIndex()
+        for site in sites.prefix(2) { _ = try? await site.synchronizer.syncOnce() }
+        let walkIn = try sites[1].node.registry.registerChecked(RegistrationInput([
+            "given_name": "Oleksandr", "family_name": "Kovalenko", "sex": "M", "birth_date": "1984-05-17", "nationality": "UA",
+        ]))
+        report.walkInFlaggedByMatchIndex = walkIn.duplicates.contains { $0.source == "match_index" }
+        say("match index: \(report.matchIndexEntries) entries published; a walk-in at \(names[1]) is \(report.walkInFlaggedByMatchIndex ? "flagged as a possible duplicate (provisional), offline, from keyed encodings only" : "not flagged")")
         report.seconds = Date().timeIntervalSince(started)
         await proxy.stop()
         await group.triggerGracefulShutdown()

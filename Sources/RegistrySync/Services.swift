@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import ServiceLifecycle
 import RegistryStorage
+public import RegistryReplica
 
 /// Retry timing while a link is down: exponential backoff with full jitter, capped.
 public struct Backoff: Sendable {
@@ -69,5 +70,31 @@ public struct SiteSyncService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000)) }
         }
         logger.info("site sync loop stopped")
+    }
+}
+
+/// At the central node: republishes the state's match index every `interval` seconds, so sites can
+/// check new registrations against every registration of the state while offline.
+public struct MatchIndexPublisher: Service {
+    let registry: Registry
+    let interval: Double
+    let logger: Logger
+
+    public init(registry: Registry, interval: Double = 300, logger: Logger = Logger(label: "regsync.central")) {
+        self.registry = registry
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let changed = try registry.publishMatchIndex()
+                if changed > 0 { logger.info("match index published", metadata: ["entries_changed": "\(changed)"]) }
+            } catch {
+                logger.error("publishing the match index failed", metadata: ["error": "\(error.code.rawValue)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000)) }
+        }
     }
 }

@@ -35,6 +35,7 @@ struct Demo: AsyncParsableCommand {
             print("central node    \(report.centralRegistrations) registrations; \(report.bytesMoved) bytes moved; \(report.retries) retries (link: \(report.proxyDrops) drops, \(report.proxyTruncations) truncations); \(report.conflicts) open conflicts")
             print("converged: \(report.converged ? "yes, every replica's version vector equals the central node's" : "NO")")
             print("duplicates found at the central node: \(report.duplicatePairs.map { $0.joined(separator: " ~ ") }.joined(separator: "; "))")
+            print("walk-in checked offline against the match index (\(report.matchIndexEntries) entries): \(report.walkInFlaggedByMatchIndex ? "flagged provisional" : "not flagged")")
             print(String(format: "done in %.1f s; nodes in %@", report.seconds, base))
         }
         if !report.converged { throw ExitCode(1) }

@@ -10,7 +10,7 @@ struct RegSync: AsyncParsableCommand {
         abstract: "Offline-first registration replicas for temporary protection, CRDT-merged and sealed.",
         subcommands: [
             Init.self, Register.self, Import.self, Export.self, Show.self, Search.self, Edit.self, Event.self,
-            Erase.self, Status.self, Dedupe.self, Review.self, Enroll.self, Revoke.self, Sync.self, BundleCommand.self, Quarantine.self, Demo.self,
+            Erase.self, Status.self, Dedupe.self, Review.self, Enroll.self, Revoke.self, Sync.self, BundleCommand.self, Quarantine.self, MatchIndexCommand.self, Demo.self,
         ])
 
     /// `register --json '{…}'` takes a JSON object, while `--json` alone asks for JSON output everywhere;

@@ -19,6 +19,7 @@ struct RegSyncDaemon: AsyncParsableCommand {
     @Option(help: "Seconds between scheduled sync rounds at a site.") var interval: Double = 60
     @Option(help: "Override the central node's URL (site).") var central: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @Option(help: "Seconds between publications of the state's match index (central).") var matchIndexInterval: Double = 300
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -47,6 +48,7 @@ struct RegSyncDaemon: AsyncParsableCommand {
             services.append(SyncServer.application(responder: responder, metrics: metrics, host: host, port: port, logger: logger) { bound in
                 logger.notice("central node serving", metadata: ["port": "\(bound)", "site": "\(registry.identity.siteID)"])
             })
+            services.append(MatchIndexPublisher(registry: registry, interval: matchIndexInterval, logger: logger))
         case .site:
             guard let url = try central ?? node.centralURL() else {
                 throw ValidationError("no central URL: pass --central or install a certificate that names one")

@@ -17,5 +17,6 @@ struct DemoTests {
         #expect(report.duplicatePairs.count == 1, "the man registered at two sites: \(report.duplicatePairs)")
         #expect(report.sites.first { $0.flakyLink }?.rounds ?? 0 > 0)
         #expect(report.bytesMoved > 0)
+        #expect(report.walkInFlaggedByMatchIndex, "the walk-in is flagged offline through the match index")
     }
 }

@@ -69,7 +69,7 @@ struct ProcessKillTests {
         kill(central.processIdentifier, SIGKILL)
         central.waitUntilExit()
         _ = await upload.value
-        let partial = try harness.central.registry.statusReport().summary.records
+        let partial = try harness.central.registry.statusReport().summary.byEntity["registration", default: 0]
         print("central held \(partial) of 1500 registrations when killed")
         central = try start(["--dir", harness.dir.file("central"), "--listen", "127.0.0.1:\(port)", "--log-level", "warning"], log: harness.dir.file("central.log"))
         try await waitForHealth(port)
@@ -86,7 +86,7 @@ struct ProcessKillTests {
         let deadline = Date().addingTimeInterval(90)
         while Date() < deadline {
             _ = try? await synchronizer.syncOnce()
-            if try harness.central.registry.statusReport().summary.records == 1_900 { break }
+            if try harness.central.registry.statusReport().summary.byEntity["registration", default: 0] == 1_900 { break }
             try await Task.sleep(nanoseconds: 300_000_000)
         }
         // Let site 1 pick up what its scope holds, then stop it gracefully (SIGTERM).
@@ -96,7 +96,7 @@ struct ProcessKillTests {
         _ = try? await synchronizer.syncOnce()
         let problems = try harness.convergenceProblems()
         #expect(problems.isEmpty, "seed \(seed): \(problems)")
-        #expect(try harness.central.registry.statusReport().summary.records == 1_900)
+        #expect(try harness.central.registry.statusReport().summary.byEntity["registration", default: 0] == 1_900)
         #expect(restarted.terminationStatus == 0, "SIGTERM is a graceful shutdown")
         central.terminate()
         central.waitUntilExit()

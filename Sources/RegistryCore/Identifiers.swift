@@ -139,3 +139,16 @@ public struct VersionVector: Hashable, Sendable {
         counters.allSatisfy { other[$0.key] >= $0.value }
     }
 }
+
+/// A run of one origin's sequence numbers: dots a replica skips (outside its scope) or misses.
+public struct SeqRange: Hashable, Sendable {
+    public var origin: ReplicaID
+    public var firstSeq: UInt64
+    public var lastSeq: UInt64
+
+    public init(origin: ReplicaID, firstSeq: UInt64, lastSeq: UInt64) {
+        self.origin = origin
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+    }
+}

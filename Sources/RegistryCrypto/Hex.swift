@@ -1,10 +1,10 @@
 // Hex text for public values (public keys in JSON). Pure Swift; not for secrets.
 
-enum Hex {
+public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Lowercase hex.
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
         for b in bytes {
@@ -15,7 +15,7 @@ enum Hex {
     }
 
     /// Decodes upper- or lowercase hex; `nil` for odd length or a non-hex character.
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         let chars = Array(text.utf8)
         guard chars.count % 2 == 0 else { return nil }
         func nibble(_ c: UInt8) -> UInt8? {
@@ -50,7 +50,7 @@ extension HexCodablePublicKey {
         try container.encode(Hex.encode(rawRepresentation))
     }
 
-    static func decodeHex(from decoder: any Decoder) throws -> Self {
+    public static func decodeHex(from decoder: any Decoder) throws -> Self {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let bytes = Hex.decode(text) else {

@@ -2,17 +2,7 @@ public import RegistryCore
 
 /// Dots the receiver does not need (outside its scope, e.g. another site's registrations):
 /// they advance its version vector without data, so "what you miss" stays one range per origin.
-public struct SkipRange: Sendable, Hashable {
-    public var origin: ReplicaID
-    public var firstSeq: UInt64
-    public var lastSeq: UInt64
-
-    public init(origin: ReplicaID, firstSeq: UInt64, lastSeq: UInt64) {
-        self.origin = origin
-        self.firstSeq = firstSeq
-        self.lastSeq = lastSeq
-    }
-}
+public typealias SkipRange = SeqRange
 
 /// Change sets (and skipped dots) the receiver misses, bounded in bytes by the sender.
 ///

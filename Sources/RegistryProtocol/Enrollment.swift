@@ -15,7 +15,7 @@ private func canonical(_ domain: String, _ body: (inout ByteWriter) -> Void) -> 
 }
 
 private func decodeHex<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> [UInt8] {
-    guard let bytes = HexText.decode(try container.decode(String.self, forKey: key)) else {
+    guard let bytes = Hex.decode(try container.decode(String.self, forKey: key)) else {
         throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not hex")
     }
     return bytes
@@ -114,7 +114,7 @@ public struct EnrollmentRequest: Codable, Sendable, Equatable {
         try c.encode(signing, forKey: .signing)
         try c.encode(keyExchange, forKey: .keyExchange)
         try c.encode(requestedAt, forKey: .requestedAt)
-        try c.encode(HexText.encode(proof), forKey: .proof)
+        try c.encode(Hex.encode(proof), forKey: .proof)
     }
 }
 
@@ -269,7 +269,7 @@ public struct Certificate: Codable, Sendable, Equatable {
         try c.encode(validUntil, forKey: .validUntil)
         try c.encode(issuer, forKey: .issuer)
         try c.encodeIfPresent(issuerURL, forKey: .issuerURL)
-        try c.encode(HexText.encode(signature), forKey: .signature)
+        try c.encode(Hex.encode(signature), forKey: .signature)
     }
 }
 
@@ -405,6 +405,6 @@ public struct RevocationList: Codable, Sendable, Equatable {
         try c.encode(issuer.description, forKey: .issuer)
         try c.encode(version, forKey: .version)
         try c.encode(entries, forKey: .entries)
-        try c.encode(HexText.encode(signature), forKey: .signature)
+        try c.encode(Hex.encode(signature), forKey: .signature)
     }
 }

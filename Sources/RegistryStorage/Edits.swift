@@ -65,19 +65,6 @@ public struct ApplyOutcome: Sendable, Equatable {
     public init() {}
 }
 
-/// A run of one origin's sequence numbers.
-public struct SeqRange: Hashable, Sendable {
-    public let origin: ReplicaID
-    public let firstSeq: UInt64
-    public let lastSeq: UInt64
-
-    public init(origin: ReplicaID, firstSeq: UInt64, lastSeq: UInt64) {
-        self.origin = origin
-        self.firstSeq = firstSeq
-        self.lastSeq = lastSeq
-    }
-}
-
 /// A node this replica syncs with, as storage keeps it.
 public struct PeerState: Sendable, Equatable {
     public let replica: ReplicaID

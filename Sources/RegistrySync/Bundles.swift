@@ -70,7 +70,7 @@ extension SiteSynchronizer {
     /// Applies a batch that may start before what this replica already has (receipts are cumulative).
     static func applyTolerant(node: SyncNode, batch: Batch, now: UInt64) throws(SyncError) -> ApplyOutcome {
         try syncStorage { () throws(StorageError) in
-            try node.store.apply(batch.changeSets, skips: batch.skips.map { SeqRange(origin: $0.origin, firstSeq: $0.firstSeq, lastSeq: $0.lastSeq) }, wallMilliseconds: now)
+            try node.store.apply(batch.changeSets, skips: batch.skips, wallMilliseconds: now)
         }
     }
 }

@@ -150,7 +150,7 @@ public final class CentralResponder: Sendable {
         var through = vector
         for set in sets { through.advance(set.origin, to: set.lastSeq) }
         for skip in skips { through.advance(skip.origin, to: skip.lastSeq) }
-        return Batch(changeSets: sets, skips: skips.map { SkipRange(origin: $0.origin, firstSeq: $0.firstSeq, lastSeq: $0.lastSeq) }, through: through)
+        return Batch(changeSets: sets, skips: skips, through: through)
     }
 
     func sessionConfiguration() -> SessionConfiguration {

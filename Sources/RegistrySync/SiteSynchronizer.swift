@@ -80,7 +80,7 @@ public final class SiteSynchronizer: Sendable {
                     actions += session.uploadReady(Batch(changeSets: sets, skips: [], through: through))
                 case .apply(let batch):
                     let outcome = try syncStorage { () throws(StorageError) in
-                        try node.store.apply(batch.changeSets, skips: batch.skips.map { SeqRange(origin: $0.origin, firstSeq: $0.firstSeq, lastSeq: $0.lastSeq) }, wallMilliseconds: wallClock())
+                        try node.store.apply(batch.changeSets, skips: batch.skips, wallMilliseconds: wallClock())
                     }
                     report.changesReceived += outcome.changes
                     report.skipped += outcome.skipped

@@ -154,7 +154,7 @@ struct CertificateTests {
         let certJSON = try encoder.encode(Self.certificate)
         let text = String(decoding: certJSON, as: UTF8.self)
         #expect(text.contains("\"replicaID\" : \"5a1e0000-0000-4000-8000-000000000001\""))
-        #expect(text.contains("\"signature\" : \"\(HexText.encode(Self.certificate.signature))\""))
+        #expect(text.contains("\"signature\" : \"\(Hex.encode(Self.certificate.signature))\""))
         let decoded = try decoder.decode(Certificate.self, from: certJSON)
         #expect(decoded == Self.certificate)
         try decoded.verify(trusting: Fixtures.central.peer, at: Fixtures.now)

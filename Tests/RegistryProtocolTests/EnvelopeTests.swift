@@ -79,7 +79,7 @@ struct EnvelopeTests {
         // Incompressible payload over the threshold: sent as is.
         var noise: [UInt8] = []
         for _ in 0..<100 { noise.append(contentsOf: withUnsafeBytes(of: rng.next()) { Array($0) }) }
-        let random = Message.reject(Rejection(code: .internal, detail: HexText.encode(noise)))
+        let random = Message.reject(Rejection(code: .internal, detail: Hex.encode(noise)))
         let sealedRandom = Fixtures.siteChannel.seal(random, counter: 3)
         #expect(try Fixtures.centralChannel.open(sealedRandom, lastCounter: 2).message == random)
     }

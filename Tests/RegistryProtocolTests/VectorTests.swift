@@ -33,10 +33,10 @@ struct VectorTests {
         for (name, node) in Self.nodes {
             let recorded = try #require(seeds[name])
             #expect(recorded["replicaID"] == node.replicaID.description)
-            #expect(recorded["signingPublicKey"] == HexText.encode(node.signing.publicKey.rawRepresentation))
-            #expect(recorded["keyExchangePublicKey"] == HexText.encode(node.keyExchange.publicKey.rawRepresentation))
-            #expect(recorded["signingSeed"] == node.signing.seed.withUnsafeBytes { HexText.encode(Array($0)) })
-            #expect(recorded["keyExchangeSeed"] == node.keyExchange.seed.withUnsafeBytes { HexText.encode(Array($0)) })
+            #expect(recorded["signingPublicKey"] == Hex.encode(node.signing.publicKey.rawRepresentation))
+            #expect(recorded["keyExchangePublicKey"] == Hex.encode(node.keyExchange.publicKey.rawRepresentation))
+            #expect(recorded["signingSeed"] == node.signing.seed.withUnsafeBytes { Hex.encode(Array($0)) })
+            #expect(recorded["keyExchangeSeed"] == node.keyExchange.seed.withUnsafeBytes { Hex.encode(Array($0)) })
         }
         let tests = try #require(root["tests"] as? [[String: Any]])
         #expect(tests.count >= 20)
@@ -44,7 +44,7 @@ struct VectorTests {
         for test in tests {
             let id = test["id"] as? Int ?? -1
             let opener = Self.channel(test["receiver"] as! String, test["channelPeer"] as! String)
-            let envelope = try #require(HexText.decode(test["envelope"] as! String))
+            let envelope = try #require(Hex.decode(test["envelope"] as! String))
             let lastCounter = UInt64(test["lastCounter"] as! Int)
             switch test["result"] as! String {
             case "valid":
@@ -52,7 +52,7 @@ struct VectorTests {
                 let opened = try opener.open(envelope, lastCounter: lastCounter)
                 #expect(opened.counter == UInt64(test["counter"] as! Int), "vector \(id)")
                 #expect(opened.message.type.name == test["type"] as? String, "vector \(id)")
-                #expect(HexText.encode(opened.message.encodedPayload()) == test["payload"] as? String, "vector \(id)")
+                #expect(Hex.encode(opened.message.encodedPayload()) == test["payload"] as? String, "vector \(id)")
                 let expected = try JSONSerialization.data(withJSONObject: test["message"]!, options: [.sortedKeys])
                 let actual = try JSONSerialization.data(withJSONObject: Self.describe(opened.message), options: [.sortedKeys])
                 #expect(String(decoding: actual, as: UTF8.self) == String(decoding: expected, as: UTF8.self), "vector \(id)")
@@ -97,7 +97,7 @@ struct VectorTests {
             tests.append([
                 "id": nextID, "comment": comment, "result": "valid", "sender": from, "receiver": to, "channelPeer": from,
                 "lastCounter": lastCounter, "counter": counter, "type": message.type.name,
-                "envelope": HexText.encode(envelope), "payload": HexText.encode(message.encodedPayload()),
+                "envelope": Hex.encode(envelope), "payload": Hex.encode(message.encodedPayload()),
                 "compressed": try! EnvelopeHeader.parse(envelope).isCompressed, "message": Self.describe(message),
             ])
             nextID += 1
@@ -106,7 +106,7 @@ struct VectorTests {
                      lastCounter: UInt64 = 0) {
             tests.append([
                 "id": nextID, "comment": comment, "result": "invalid", "receiver": receiver, "channelPeer": channelPeer,
-                "lastCounter": lastCounter, "envelope": HexText.encode(envelope), "code": code.rawValue,
+                "lastCounter": lastCounter, "envelope": Hex.encode(envelope), "code": code.rawValue,
             ])
             nextID += 1
         }
@@ -192,10 +192,10 @@ struct VectorTests {
         for (name, node) in Self.nodes {
             nodes[name] = [
                 "replicaID": node.replicaID.description,
-                "signingSeed": node.signing.seed.withUnsafeBytes { HexText.encode(Array($0)) },
-                "keyExchangeSeed": node.keyExchange.seed.withUnsafeBytes { HexText.encode(Array($0)) },
-                "signingPublicKey": HexText.encode(node.signing.publicKey.rawRepresentation),
-                "keyExchangePublicKey": HexText.encode(node.keyExchange.publicKey.rawRepresentation),
+                "signingSeed": node.signing.seed.withUnsafeBytes { Hex.encode(Array($0)) },
+                "keyExchangeSeed": node.keyExchange.seed.withUnsafeBytes { Hex.encode(Array($0)) },
+                "signingPublicKey": Hex.encode(node.signing.publicKey.rawRepresentation),
+                "keyExchangePublicKey": Hex.encode(node.keyExchange.publicKey.rawRepresentation),
             ]
         }
         let root: [String: Any] = [
@@ -225,7 +225,7 @@ struct VectorTests {
                 [
                     "origin": changeSet.origin.description, "firstSeq": Int(changeSet.firstSeq), "lastSeq": Int(changeSet.lastSeq),
                     "hlc": String(changeSet.hlc.rawValue), "entity": Int(changeSet.entity.rawValue), "record": changeSet.record.description,
-                    "body": HexText.encode(ChangeSetCodec.encodeBody(changeSet.content, origin: changeSet.origin)),
+                    "body": Hex.encode(ChangeSetCodec.encodeBody(changeSet.content, origin: changeSet.origin)),
                 ]
             },
             "skips": batch.skips.map { ["origin": $0.origin.description, "firstSeq": Int($0.firstSeq), "lastSeq": Int($0.lastSeq)] },
@@ -248,7 +248,7 @@ struct VectorTests {
             ]
             if let list = welcome.revocations {
                 out["revocations"] = [
-                    "issuer": list.issuer.description, "version": Int(list.version), "signature": HexText.encode(list.signature),
+                    "issuer": list.issuer.description, "version": Int(list.version), "signature": Hex.encode(list.signature),
                     "entries": list.entries.map {
                         ["replicaID": $0.replicaID.description, "serial": Int($0.serial), "revokedAt": $0.revokedAt, "reason": $0.reason]
                     },

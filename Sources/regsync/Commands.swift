@@ -37,6 +37,8 @@ struct Register: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Register a person; prints the new record id.")
     @OptionGroup var node: NodeOptions
     @OptionGroup var fields: RegistrationFlags
+    @Option(help: "Household this person arrived with: members of one household (twins, namesakes) are never taken for one person.")
+    var householdId: String?
     @Option(name: .customLong("input-json"), help: ArgumentHelp("The registration as a JSON object (also accepted as --json '{…}').", valueName: "json"))
     var inputJSON: String?
 
@@ -51,7 +53,7 @@ struct Register: ParsableCommand {
             }
             for (key, value) in object { values[key] = (value as? String) ?? (value as? NSNumber)?.stringValue }
         }
-        let result = try output.guarding { try registry.registerChecked(RegistrationInput(values)) }
+        let result = try output.guarding { try registry.registerChecked(RegistrationInput(values), householdID: householdId) }
         output.emit([
             "id": result.id.description, "duplicate_check": result.provisional ? "provisional" : NSNull(),
             "duplicates": result.duplicates.map(findingObject),

@@ -139,6 +139,8 @@ public struct LoopbackDemo: Sendable {
             siteReports[index].registrations = summary.summary.byEntity["registration"] ?? 0
             let siteVector = try site.node.store.versionVector
             converged = converged && siteVector == centralVector
+            // What reached the central node, even when the reply to a successful upload was cut.
+            siteReports[index].changesSent = Int(centralVector[site.node.identity.replicaID])
             report.conflicts += summary.summary.recordsWithConflicts
         }
         converged = converged && report.centralRegistrations == sites.count * options.registrationsPerSite + 2

@@ -26,12 +26,12 @@ struct Demo: AsyncParsableCommand {
             print("")
             func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text : text + String(repeating: " ", count: width - text.count) }
             func right(_ value: Int, _ width: Int) -> String { let text = String(value); return String(repeating: " ", count: max(0, width - text.count)) + text }
-            print(pad("site", 16) + "records  rounds  retries   sent  received   bytes")
+            print(pad("site", 16) + "records  rounds  retries  delivered  received   bytes")
             for site in report.sites {
                 print(pad(site.site + (site.flakyLink ? "*" : ""), 16) + right(site.registrations, 7) + right(site.rounds, 8) + right(site.retries, 9)
-                      + right(site.changesSent, 7) + right(site.changesReceived, 10) + right(site.bytes, 8))
+                      + right(site.changesSent, 11) + right(site.changesReceived, 10) + right(site.bytes, 8))
             }
-            print("(* behind the flaky link)")
+            print("(* behind the flaky link; delivered = changes the central node holds from the site)")
             print("central node    \(report.centralRegistrations) registrations; \(report.bytesMoved) bytes moved; \(report.retries) retries (link: \(report.proxyDrops) drops, \(report.proxyTruncations) truncations); \(report.conflicts) open conflicts")
             print("converged: \(report.converged ? "yes, every replica's version vector equals the central node's" : "NO")")
             print("duplicates found at the central node: \(report.duplicatePairs.map { $0.joined(separator: " ~ ") }.joined(separator: "; "))")

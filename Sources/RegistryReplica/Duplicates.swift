@@ -82,12 +82,4 @@ extension Registry {
         run.result = Matcher(configuration: run.configuration, model: model).dedupe(run.people, progress: progress)
         return run
     }
-
-    static func personRecord(_ row: RegistrationRow) -> PersonRecord {
-        PersonRecord(
-            id: row.id.description, givenName: row.columns["given_name"] ?? "", familyName: row.columns["family_name"] ?? "",
-            patronymic: row.columns["patronymic"], sex: row.columns["sex"], birthDate: row.columns["birth_date"],
-            birthPlace: row.columns["birth_place"], nationality: row.columns["nationality"],
-            documentNumbers: row.columns["document_number"].map { [$0] } ?? [], siteID: row.columns["site_id"])
-    }
 }

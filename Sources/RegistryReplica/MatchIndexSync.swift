@@ -28,18 +28,21 @@ extension Registry {
             }
         } catch { throw ReplicaError(error) }
         var live = Set<String>()
-        try forEachRegistration { row throws(ReplicaError) in
-            let registration = row.id.description
-            live.insert(registration)
-            let encoding = MatchEncoding(Self.personRecord(row), hash: hash).bytes
-            let text = Data(encoding).base64EncodedString()
-            guard existing[registration]?.encoding != text else { return }
-            edits.append(RecordEdit(record: matchEntryID(registration), entity: .matchEntry, operations: [
-                .set(Schema.matchEntry["encoding"]!.id, .text(text)),
-                .set(Schema.matchEntry["registration"]!.id, .text(registration)),
-                .set(Schema.matchEntry["site_id"]!.id, row.columns["site_id"].map { .text($0) }),
-            ]))
-        }
+        do {
+            // The same person mapping as the duplicate runs (every document, household), so the index
+            // encodes a registration exactly as the central run compares it.
+            try store.forEachRecord(.registration) { view in
+                let registration = view.id.description
+                live.insert(registration)
+                let text = Data(MatchEncoding(Self.personRecord(view: view), hash: hash).bytes).base64EncodedString()
+                guard existing[registration]?.encoding != text else { return }
+                edits.append(RecordEdit(record: matchEntryID(registration), entity: .matchEntry, operations: [
+                    .set(Schema.matchEntry["encoding"]!.id, .text(text)),
+                    .set(Schema.matchEntry["registration"]!.id, .text(registration)),
+                    .set(Schema.matchEntry["site_id"]!.id, view.text("site_id").map { .text($0) }),
+                ]))
+            }
+        } catch { throw ReplicaError(error) }
         for (registration, entry) in existing where !live.contains(registration) {
             edits.append(.erasure(of: entry.id, entity: .matchEntry))
         }

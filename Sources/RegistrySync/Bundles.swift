@@ -20,7 +20,7 @@ extension SiteSynchronizer {
         let me = node.identity.replicaID
         let vector = try syncStorage { () throws(StorageError) in try node.store.versionVector }
         func seal(_ message: Message) throws(SyncError) -> [UInt8] {
-            channel.seal(message, counter: try syncStorage { () throws(StorageError) in try node.store.reserveCounter(for: central.info.node.replicaID, floor: Self.counterFloor()) })
+            channel.seal(message, counter: try syncStorage { () throws(StorageError) in try node.store.reserveCounter(for: central.info.node.replicaID, floor: counterFloor()) })
         }
         let configuration = SessionConfiguration(siteID: node.identity.siteID, role: node.identity.role.rawValue, state: node.identity.state)
         var envelopes = [try seal(.hello(Hello(
@@ -59,19 +59,15 @@ extension SiteSynchronizer {
             try syncStorage { () throws(StorageError) in try node.store.setAcknowledged(receipt.vector[me], by: central.info.node.replicaID) }
             report.acknowledgedSeq = receipt.vector[me]
             if let batch = receipt.batch {
-                let outcome = try applyTolerant(node: node, batch: batch, now: now)
+                // Receipts are cumulative: what this replica already has is skipped by `apply`.
+                let outcome = try syncStorage { () throws(StorageError) in
+                    try node.store.apply(batch.changeSets, skips: batch.skips, wallMilliseconds: now)
+                }
                 report.changesApplied += outcome.changes
                 report.skipped += outcome.skipped
             }
         }
         return report
-    }
-
-    /// Applies a batch that may start before what this replica already has (receipts are cumulative).
-    static func applyTolerant(node: SyncNode, batch: Batch, now: UInt64) throws(SyncError) -> ApplyOutcome {
-        try syncStorage { () throws(StorageError) in
-            try node.store.apply(batch.changeSets, skips: batch.skips, wallMilliseconds: now)
-        }
     }
 }
 

@@ -60,7 +60,7 @@ public final class SiteSynchronizer: Sendable {
                 let action = actions.removeFirst()
                 switch action {
                 case .send(let message):
-                    let counter = try syncStorage { () throws(StorageError) in try node.store.reserveCounter(for: central.info.node.replicaID, floor: Self.counterFloor()) }
+                    let counter = try syncStorage { () throws(StorageError) in try node.store.reserveCounter(for: central.info.node.replicaID, floor: counterFloor()) }
                     let envelope = channel.seal(message, counter: counter)
                     report.bytesSent += envelope.count
                     let answer = try await transport.exchange(envelope)

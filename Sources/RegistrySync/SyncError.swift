@@ -51,7 +51,3 @@ func syncStorage<T>(_ body: () throws(StorageError) -> T) throws(SyncError) -> T
 /// Message counters start from wall-clock microseconds (`Envelope.nextCounter`): strictly increasing
 /// per peer, and still ahead of anything sent before even on a replica restored from a backup.
 func counterFloor() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
-
-extension SiteSynchronizer {
-    static func counterFloor() -> UInt64 { RegistrySync.counterFloor() }
-}

@@ -36,14 +36,14 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "RegistryCore", swiftSettings: strict),
+        .target(name: "RegistryCore", dependencies: ["CZlib"], swiftSettings: strict),
         .target(name: "RegistryCrypto", dependencies: ["CSodium"], swiftSettings: strict),
         .target(
             name: "RegistryStorage",
             dependencies: ["RegistryCore", "RegistryCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
-        .target(name: "RegistryProtocol", dependencies: ["RegistryCore", "RegistryCrypto", "CZlib"], swiftSettings: strict),
+        .target(name: "RegistryProtocol", dependencies: ["RegistryCore", "RegistryCrypto"], swiftSettings: strict),
         .target(name: "RegistryMatching", dependencies: ["RegistryCore", "RegistryCrypto"], swiftSettings: strict),
         .target(
             name: "RegistryReplica",

@@ -148,6 +148,8 @@ public struct CoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: Sendable, Equatable {
         case invalidChange
         case malformedEncoding
+        /// Data that would expand past its limit once inflated.
+        case oversize
         case entityMismatch
     }
 

@@ -315,7 +315,12 @@ public struct Channel: Sendable {
         guard header.counter > lastCounter else {
             throw ProtocolError(.replayed, "counter \(header.counter) <= last accepted \(lastCounter) from \(header.sender)")
         }
-        let payload = header.isCompressed ? try Deflate.decompress(body, limit: Envelope.maxPayloadBytes) : body
+        let payload: [UInt8]
+        do {
+            payload = header.isCompressed ? try Deflate.decompress(body, limit: Envelope.maxPayloadBytes) : body
+        } catch {
+            throw ProtocolError(error, in: "payload")
+        }
         return (try Message.decode(type: header.type, payload: payload), header.counter)
     }
 }

@@ -81,6 +81,7 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
         switch error.code {
         case .invalidChange: self.init(.invalidChange, "\(place): \(error.context)")
         case .malformedEncoding, .entityMismatch: self.init(.malformed, "\(place): \(error.context)")
+        case .oversize: self.init(.oversize, "\(place): \(error.context)")
         }
     }
 }

@@ -1,14 +1,17 @@
 import RegistryCore
 
-/// Compact, replica-local encoding of ``RecordState`` for the `record.state` column.
+/// Compact, replica-local encoding of ``RecordState`` for the `record.state` column, with the
+/// record's history: the first dot of every change set stored for it (what an erasure redacts).
 ///
 /// Dots refer to replicas by their small local index (table `origin`). Each entry is coded relative
-/// to the previous one: a record made in one transaction costs one byte per field entry.
+/// to the previous one: a record made in one transaction costs one byte per field entry. The most
+/// common record, written by one change set whose every change is live, has a compact form: the
+/// change set's dot and clock, then its field ids in order (about 27 bytes for a registration).
 struct RecordStateCodec {
     let indexOf: (ReplicaID) -> Int64
     let replicaAt: (Int64) throws(StorageError) -> ReplicaID
 
-    func encode(_ state: RecordState) -> [UInt8] {
+    func encode(_ state: RecordState, history: [Dot]) -> [UInt8] {
         var writer = ByteWriter(capacity: 64)
         var previous: (origin: Int64, seq: UInt64, hlc: UInt64) = (-1, 0, 0)
         func stamp(_ dot: Dot, _ hlc: HLCTimestamp) {
@@ -29,7 +32,21 @@ struct RecordStateCodec {
             stamp(erasure.dot, erasure.hlc)
             return writer.bytes
         }
+        if let single = Self.singleSet(state, history: history) {
+            writer.byte(2)
+            writer.varint(UInt64(indexOf(single.dot.origin)))
+            writer.varint(single.dot.seq)
+            writer.fixed64(single.hlc.rawValue)
+            writer.varint(UInt64(single.fields.count))
+            for field in single.fields { writer.varint(UInt64(field.rawValue)) }
+            return writer.bytes
+        }
         writer.byte(0)
+        writer.varint(UInt64(history.count))
+        for dot in history {
+            writer.varint(UInt64(indexOf(dot.origin)))
+            writer.varint(dot.seq)
+        }
         // Fields in the order of their smallest live dot: a record written in one transaction then
         // has every entry one past the previous, which costs one byte.
         let fields = state.fields.map { (key: $0.key, value: $0.value, first: $0.value.live.keys.min()) }
@@ -56,7 +73,26 @@ struct RecordStateCodec {
         return writer.bytes
     }
 
-    func decode(_ bytes: [UInt8]) throws(StorageError) -> RecordState {
+    /// The compact form applies when one change set made the record and each of its changes is the
+    /// one live entry of its own field: then the field ids in dot order say everything.
+    static func singleSet(_ state: RecordState, history: [Dot]) -> (dot: Dot, hlc: HLCTimestamp, fields: [FieldID])? {
+        guard history.count == 1 else { return nil }
+        let first = history[0]
+        var fields = [FieldID?](repeating: nil, count: state.fields.count)
+        var hlc: HLCTimestamp?
+        for (id, field) in state.fields {
+            guard field.removed.isEmpty, field.live.count == 1, let (dot, stamp) = field.live.first, dot.origin == first.origin,
+                  dot.seq >= first.seq, dot.seq - first.seq < UInt64(fields.count), hlc == nil || hlc == stamp
+            else { return nil }
+            hlc = stamp
+            fields[Int(dot.seq - first.seq)] = id
+        }
+        guard let hlc else { return nil }
+        let ordered = fields.compactMap { $0 }
+        return ordered.count == fields.count ? (first, hlc, ordered) : nil
+    }
+
+    func decode(_ bytes: [UInt8]) throws(StorageError) -> (state: RecordState, history: [Dot]) {
         do {
             var reader = ByteReader(bytes)
             var previous: (origin: Int64, seq: UInt64, hlc: UInt64) = (-1, 0, 0)
@@ -71,9 +107,31 @@ struct RecordStateCodec {
                 return (Dot(origin: try replicaAt(previous.origin), seq: previous.seq), HLCTimestamp(rawValue: previous.hlc))
             }
             guard let entity = EntityKind(rawValue: try reader.byte()) else { throw StorageError(.io, "record state: unknown entity") }
-            if try reader.byte() == 1 {
+            switch try reader.byte() {
+            case 0: break
+            case 1:
                 let (dot, hlc) = try stamp()
-                return RecordState(entity: entity, erasure: Stamp(hlc: hlc, dot: dot), fields: [:])
+                return (RecordState(entity: entity, erasure: Stamp(hlc: hlc, dot: dot), fields: [:]), [])
+            case 2:
+                let origin = try replicaAt(Int64(try reader.varint()))
+                let first = try reader.varint()
+                let hlc = HLCTimestamp(rawValue: try reader.fixed64())
+                let count = try reader.count(limit: reader.remaining)
+                var fields: [FieldID: FieldState] = [:]
+                for offset in 0..<count {
+                    let id = FieldID(rawValue: UInt16(truncatingIfNeeded: try reader.varint()))
+                    fields[id] = FieldState(live: [Dot(origin: origin, seq: first + UInt64(offset)): hlc], removed: [])
+                }
+                return (RecordState(entity: entity, erasure: nil, fields: fields), [Dot(origin: origin, seq: first)])
+            default:
+                throw StorageError(.io, "record state: unknown form")
+            }
+            let historyCount = try reader.count(limit: reader.remaining / 2)
+            var history: [Dot] = []
+            history.reserveCapacity(historyCount)
+            for _ in 0..<historyCount {
+                let origin = Int64(try reader.varint())
+                history.append(Dot(origin: try replicaAt(origin), seq: try reader.varint()))
             }
             let fieldCount = try reader.count(limit: reader.remaining)
             var fields: [FieldID: FieldState] = [:]
@@ -93,7 +151,7 @@ struct RecordStateCodec {
                 }
                 fields[id] = FieldState(live: live, removed: removed)
             }
-            return RecordState(entity: entity, erasure: nil, fields: fields)
+            return (RecordState(entity: entity, erasure: nil, fields: fields), history)
         } catch let error as StorageError {
             throw error
         } catch {

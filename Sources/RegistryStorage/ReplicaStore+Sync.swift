@@ -77,39 +77,35 @@ extension ReplicaStore {
     }
 
     private func feed(origin: ReplicaID, site: String, after seq: UInt64, budget: Int) throws(StorageError) -> ([ChangeSet], [SeqRange], Int) {
-        try readDB { db in
-            guard let index = try Int64.fetchOne(db, sql: "SELECT idx FROM origin WHERE replica = ?", arguments: [Data(origin.bytes)]) else { return ([], [], 0) }
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT c.first_seq, c.last_seq, c.hlc, c.body, r.id, r.entity, r.home FROM changeset c JOIN record r ON r.rowid = c.record
-                WHERE c.origin = ? AND c.last_seq > ? ORDER BY c.first_seq
-                """, arguments: [index, Int64(bitPattern: seq)])
-            var sets: [ChangeSet] = []
-            var skips: [SeqRange] = []
-            var used = 0
-            var pendingSkip: SeqRange?
-            while used < budget, let row = try rows.next() {
-                let firstSeq = UInt64(bitPattern: row["first_seq"]), lastSeq = UInt64(bitPattern: row["last_seq"])
-                let entity = EntityKind(rawValue: row["entity"]) ?? .registration
-                let inScope = entity == .site || entity == .matchEntry || (row["home"] as String?) == site
-                guard inScope else {
-                    pendingSkip = SeqRange(origin: origin, firstSeq: pendingSkip?.firstSeq ?? firstSeq, lastSeq: lastSeq)
-                    used += 1  // skips are cheap, but bound how many rows one call walks
-                    continue
-                }
-                if let skip = pendingSkip {
-                    skips.append(skip)
-                    pendingSkip = nil
-                }
-                guard let record = RecordID(bytes: [UInt8](row["id"] as Data)) else { continue }
-                let body: Data = row["body"]
-                let header = ChangeSet(origin: origin, firstSeq: firstSeq, hlc: HLCTimestamp(rawValue: UInt64(bitPattern: row["hlc"])), entity: entity, record: record, content: .redacted(count: Int(lastSeq - firstSeq + 1)))
-                let content = try BodySealer.open([UInt8](body), header: header, key: keysForSync.dataKey)
-                sets.append(ChangeSet(origin: origin, firstSeq: firstSeq, hlc: header.hlc, entity: entity, record: record, content: content))
-                used += body.count + 48
-            }
-            if let skip = pendingSkip { skips.append(skip) }
-            return (sets, skips, used)
+        var sets: [ChangeSet] = []
+        var skips: [SeqRange] = []
+        var used = 0
+        var pendingSkip: SeqRange?
+        var homes: [RecordID: String?] = [:]
+        func home(_ record: RecordID, _ db: Database) throws -> String? {
+            if let known = homes[record] { return known }
+            let home = try String.fetchOne(db, sql: "SELECT home FROM record WHERE id = ?", arguments: [Data(record.bytes)])
+            homes[record] = home
+            return home
         }
+        try forEachLogged(from: origin, after: seq) { db, set, size in
+            guard used < budget else { return false }
+            let inScope = try set.entity == .site || set.entity == .matchEntry || home(set.record, db) == site
+            guard inScope else {
+                pendingSkip = SeqRange(origin: origin, firstSeq: pendingSkip?.firstSeq ?? set.firstSeq, lastSeq: set.lastSeq)
+                used += 1  // skips are cheap, but bound how many change sets one call walks
+                return true
+            }
+            if let skip = pendingSkip {
+                skips.append(skip)
+                pendingSkip = nil
+            }
+            sets.append(set)
+            used += size
+            return true
+        }
+        if let skip = pendingSkip { skips.append(skip) }
+        return (sets, skips, used)
     }
 
     // MARK: Quarantine

@@ -25,7 +25,8 @@ public final class ReplicaStore: Sendable {
     func viewTriggers(_ entity: EntityKind) -> Set<FieldID> { triggers[entity] ?? [] }
 
     static let formatName = "regsync-replica"
-    static let formatVersion = 1
+    /// 2: change sets sealed in blocks (`changeblock`). Replicas of format 1 are refused with a clear error.
+    static let formatVersion = 2
 
     /// Options that are not part of the replica file.
     public struct Options: Sendable {
@@ -88,8 +89,12 @@ public final class ReplicaStore: Sendable {
                 }
                 let formatText = String(decoding: format, as: UTF8.self)
                 guard formatText.hasPrefix(formatName + "/") else { throw StorageError(.notAReplica, "foreign format") }
-                guard Int(formatText.dropFirst(formatName.count + 1)) ?? .max <= formatVersion else {
+                let version = Int(formatText.dropFirst(formatName.count + 1)) ?? .max
+                guard version <= formatVersion else {
                     throw StorageError(.unsupportedFormat, "replica format \(formatText) is newer than this software")
+                }
+                guard version == formatVersion else {
+                    throw StorageError(.unsupportedFormat, "replica format \(formatText) predates the block change log: re-create the node and sync it again")
                 }
                 guard let check = try meta(db, "key_check"),
                       (try? AEAD.open(check, key: keys.dataKey, additionalData: Array("key_check".utf8))) != nil
@@ -227,27 +232,29 @@ public final class ReplicaStore: Sendable {
         try read { db in
             let origins = try Self.loadOrigins(db)
             guard let row = try Row.fetchOne(db, sql: "SELECT entity, state FROM record WHERE id = ?", arguments: [Data(id.bytes)]) else { return nil }
-            return try self.view(db, id: id, stateBytes: row["state"], origins: origins)
+            return try self.view(id: id, stateBytes: row["state"], origins: origins, log: ChangeLogReader(db: db, key: keys.dataKey) { origins.index[$0] })
         }
     }
 
     /// Records whose blind index holds `term`.
     public func records(matching term: IndexTerm) throws(StorageError) -> [RecordID] {
-        let blind = Data(BodySealer.blindTerm(term, key: keys.indexKey))
+        let blind = Data(BlindIndex.term(term, key: keys.indexKey))
         return try read { db in
             try Data.fetchAll(db, sql: "SELECT r.id FROM blind b JOIN record r ON r.rowid = b.record WHERE b.term = ? AND r.erased = 0", arguments: [blind])
                 .compactMap { RecordID(bytes: [UInt8]($0)) }
         }
     }
 
-    /// Calls `body` with every live record of `entity`, in id order. Values are opened one record at a time.
+    /// Calls `body` with every live record of `entity`, in the order this replica first stored them
+    /// (records stored together share change-log blocks, so each block is opened about once).
     public func forEachRecord(_ entity: EntityKind = .registration, _ body: (RecordView) throws -> Void) throws(StorageError) {
         try read { db in
             let origins = try Self.loadOrigins(db)
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, state FROM record WHERE entity = ? AND erased = 0 ORDER BY id", arguments: [entity.rawValue])
+            let log = ChangeLogReader(db: db, key: keys.dataKey, capacity: 64) { origins.index[$0] }
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, state FROM record WHERE entity = ? AND erased = 0 ORDER BY rowid", arguments: [entity.rawValue])
             while let row = try rows.next() {
                 guard let id = RecordID(bytes: [UInt8](row["id"] as Data)) else { continue }
-                try body(try self.view(db, id: id, stateBytes: row["state"], origins: origins))
+                try body(try self.view(id: id, stateBytes: row["state"], origins: origins, log: log))
             }
         }
     }
@@ -268,33 +275,44 @@ public final class ReplicaStore: Sendable {
                 if let status: String = row["status"] { summary.byStatus[status, default: 0] += count }
                 summary.recordsWithConflicts += row["c"] as Int? ?? 0
             }
-            summary.changeSets = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changeset") ?? 0
+            summary.changeSets = try Int.fetchOne(db, sql: "SELECT SUM(sets) FROM changeblock") ?? 0
             return summary
         }
     }
 
     /// Change sets of `origin` after `seq`, in order, up to about `maxBytes` of encoding: what a peer misses.
     public func changeSets(from origin: ReplicaID, after seq: UInt64, maxBytes: Int = 1 << 20) throws(StorageError) -> [ChangeSet] {
+        var sets: [ChangeSet] = []
+        var bytes = 0
+        try forEachLogged(from: origin, after: seq) { _, set, size in
+            guard bytes < maxBytes else { return false }
+            sets.append(set)
+            bytes += size
+            return true
+        }
+        return sets
+    }
+
+    /// Walks the log of `origin` after `seq` in order, with each change set's approximate encoded
+    /// size, until `body` returns false.
+    func forEachLogged(from origin: ReplicaID, after seq: UInt64, _ body: (Database, ChangeSet, Int) throws -> Bool) throws(StorageError) {
         try read { db in
             let origins = try Self.loadOrigins(db)
-            guard let index = origins.index[origin] else { return [] }
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT c.first_seq, c.last_seq, c.hlc, c.body, r.id, r.entity FROM changeset c JOIN record r ON r.rowid = c.record
-                WHERE c.origin = ? AND c.last_seq > ? ORDER BY c.first_seq
-                """, arguments: [index, Int64(bitPattern: seq)])
-            var sets: [ChangeSet] = []
-            var bytes = 0
-            while bytes < maxBytes, let row = try rows.next() {
-                guard let record = RecordID(bytes: [UInt8](row["id"] as Data)), let entity = EntityKind(rawValue: row["entity"]) else { continue }
-                let firstSeq = UInt64(bitPattern: row["first_seq"]), lastSeq = UInt64(bitPattern: row["last_seq"])
-                let header = ChangeSet(origin: origin, firstSeq: firstSeq, hlc: HLCTimestamp(rawValue: UInt64(bitPattern: row["hlc"])), entity: entity, record: record, content: .redacted(count: Int(lastSeq - firstSeq + 1)))
-                let body: Data = row["body"]
-                let content = try BodySealer.open([UInt8](body), header: header, key: keys.dataKey)
-                let set = ChangeSet(origin: origin, firstSeq: firstSeq, hlc: header.hlc, entity: entity, record: record, content: content)
-                sets.append(set)
-                bytes += body.count + 48
+            guard let index = origins.index[origin] else { return }
+            // From the block holding seq + 1 (or the first after it) to the origin's end.
+            let (low, high) = ChangeBlock.keyRange(index)
+            let start = try Int64.fetchOne(db, sql: "SELECT key FROM changeblock WHERE key BETWEEN ? AND ? ORDER BY key DESC LIMIT 1",
+                                           arguments: [low, ChangeBlock.key(index, seq + 1)]) ?? low
+            let rows = try Row.fetchCursor(db, sql: "SELECT key, last_seq, body FROM changeblock WHERE key BETWEEN ? AND ? AND last_seq > ? ORDER BY key",
+                                           arguments: [start, high, Int64(bitPattern: seq)])
+            while let row = try rows.next() {
+                let first = UInt64(bitPattern: row["key"]) & ((1 << ChangeBlock.seqBits) - 1), last = UInt64(bitPattern: row["last_seq"])
+                let block = try OpenedBlock(origin: origin, first: first, last: last,
+                                            plaintext: try ChangeBlock.open([UInt8](row["body"] as Data), origin: origin, first: first, last: last, key: keys.dataKey))
+                for (position, entry) in block.entries.enumerated() where entry.lastSeq > seq {
+                    guard try body(db, try block.changeSet(at: position), entry.body.count + 48) else { return }
+                }
             }
-            return sets
         }
     }
 
@@ -325,13 +343,12 @@ public final class ReplicaStore: Sendable {
 
     var keysForSync: StorageKeys { keys }
 
-    /// Resolves a stored record state into a view, opening the change sets its live values live in.
-    fileprivate func view(_ db: Database, id: RecordID, stateBytes: Data, origins: Origins) throws -> RecordView {
-        let state = try origins.codec.decode([UInt8](stateBytes))
-        var resolver = ValueResolver(db: db, record: id, entity: state.entity, origins: origins, key: keys.dataKey)
+    /// Resolves a stored record state into a view, opening the change-log blocks its live values are in.
+    fileprivate func view(id: RecordID, stateBytes: Data, origins: Origins, log: ChangeLogReader) throws -> RecordView {
+        let state = try origins.codec.decode([UInt8](stateBytes)).state
         var failure: (any Error)?
         let view = RecordView(id: id, state: state) { dot in
-            do { return try resolver.value(at: dot) } catch {
+            do { return try log.value(at: dot, record: id) } catch {
                 failure = error
                 return nil
             }
@@ -352,20 +369,28 @@ public final class ReplicaStore: Sendable {
         var touched: [RecordID: Touched] = [:]
         var touchOrder: [RecordID] = []
         var pendingValues: [Dot: Value?] = [:]
+        /// Reads values already in the log (edits of stored records, erasures).
+        let log: ChangeLogReader
 
         /// A record this transaction touches (a class: it is updated in place, never copied).
         final class Touched {
             var rowid: Int64?
             var state: RecordState
-            var oldTerms: [[UInt8]]
+            /// The state on disk before this transaction (nil for a new record).
+            let stored: RecordState?
+            /// The blind terms on disk, once computed (from `stored` and its values).
+            var storedTerms: [[UInt8]]?
+            /// First dots of every change set stored for this record (what an erasure must redact).
+            var history: [Dot]
             var sets: [ChangeSet] = []
             var changedFields: Set<FieldID> = []
             var isNew: Bool { rowid == nil }
 
-            init(rowid: Int64?, state: RecordState, oldTerms: [[UInt8]]) {
+            init(rowid: Int64?, state: RecordState, history: [Dot] = []) {
                 self.rowid = rowid
                 self.state = state
-                self.oldTerms = oldTerms
+                self.stored = rowid == nil ? nil : state
+                self.history = history
             }
         }
 
@@ -390,21 +415,22 @@ public final class ReplicaStore: Sendable {
             self.db = db
             self.store = store
             origins = try ReplicaStore.loadOrigins(db)
+            log = ChangeLogReader(db: db, key: store.keys.dataKey)
             let last = try ReplicaStore.meta(db, "hlc").map { bytes in bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } ?? 0
             clock = HybridLogicalClock(last: HLCTimestamp(rawValue: last), maxSkewMilliseconds: store.maxClockSkewMilliseconds)
+            log.originIndex = { [unowned self] in self.origins.index[$0] }
         }
 
         func load(_ id: RecordID, entity: EntityKind) throws -> Touched {
             if let existing = touched[id] { return existing }
             var entry: Touched
             if knownAbsent.remove(id) != nil {
-                entry = Touched(rowid: nil, state: RecordState(entity: entity), oldTerms: [])
-            } else if let row = try Row.fetchOne(db, cachedSQL: "SELECT rowid, entity, state, terms FROM record WHERE id = ?", arguments: [Data(id.bytes)]) {
-                let state = try origins.codec.decode([UInt8](row["state"] as Data))
-                let terms: Data? = row["terms"]
-                entry = Touched(rowid: row["rowid"], state: state, oldTerms: terms.map(Self.splitTerms) ?? [])
+                entry = Touched(rowid: nil, state: RecordState(entity: entity))
+            } else if let row = try Row.fetchOne(db, cachedSQL: "SELECT rowid, entity, state FROM record WHERE id = ?", arguments: [Data(id.bytes)]) {
+                let stored = try origins.codec.decode([UInt8](row["state"] as Data))
+                entry = Touched(rowid: row["rowid"], state: stored.state, history: stored.history)
             } else {
-                entry = Touched(rowid: nil, state: RecordState(entity: entity), oldTerms: [])
+                entry = Touched(rowid: nil, state: RecordState(entity: entity))
             }
             guard entry.state.entity == entity else {
                 throw StorageError(.entityMismatch, "record \(id) is a \(entry.state.entity), not a \(entity)")
@@ -438,7 +464,7 @@ public final class ReplicaStore: Sendable {
                     changes.append(FieldChange(field, .append(value)))
                 case .remove(let field, let value):
                     var observed: [Dot] = []
-                    for entry in current.state.fields[field]?.entries ?? [] where try resolve(entry.dot, record: edit.record, entity: edit.entity) == value {
+                    for entry in current.state.fields[field]?.entries ?? [] where try resolve(entry.dot, record: edit.record) == value {
                         observed.append(entry.dot)
                     }
                     guard !observed.isEmpty else { continue }
@@ -458,7 +484,10 @@ public final class ReplicaStore: Sendable {
             let wasErased = entry.state.isErased
             entry.state.apply(set)
             if entry.state.isErased {
-                if !wasErased { try redactStored(entry) }
+                if !wasErased {
+                    _ = try storedTerms(entry, id: set.record)  // while the values are still there
+                    try redactStored(entry, id: set.record)
+                }
                 entry.sets = entry.sets.map(\.redacted)
                 entry.sets.append(set.content == .erase ? set : set.redacted)
             } else {
@@ -478,29 +507,52 @@ public final class ReplicaStore: Sendable {
             origins.advance(range.origin, to: range.lastSeq)
         }
 
-        private func redactStored(_ entry: Touched) throws {
-            guard let rowid = entry.rowid else { return }
-            let rows = try Row.fetchAll(db, sql: "SELECT origin, first_seq, last_seq FROM changeset WHERE record = ?", arguments: [rowid])
-            for row in rows {
-                let count = Int(row["last_seq"] as Int64 - row["first_seq"] as Int64 + 1)
-                let body = [BodySealer.redactedTag] + ChangeSetCodec.encodeBody(.redacted(count: count), origin: ReplicaID(high: 0, low: 0))
-                try db.execute(sql: "UPDATE changeset SET body = ? WHERE origin = ? AND first_seq = ?", arguments: [Data(body), row["origin"] as Int64, row["first_seq"] as Int64])
-            }
-            try db.execute(sql: "DELETE FROM blind WHERE record = ? AND term IN (SELECT term FROM blind WHERE record = ?)", arguments: [rowid, rowid])
+        /// Wipes the values of every change set stored for an erased record (its blind terms go when
+        /// the record row is written).
+        private func redactStored(_ entry: Touched, id: RecordID) throws {
+            for dot in entry.history { try log.redact(id, inBlockOf: dot) }
+            entry.history = []
         }
 
-        private func resolve(_ dot: Dot, record: RecordID, entity: EntityKind) throws -> Value? {
+        private func resolve(_ dot: Dot, record: RecordID) throws -> Value? {
             if let pending = pendingValues[dot] { return pending }
-            var resolver = ValueResolver(db: db, record: record, entity: entity, origins: origins, key: store.keys.dataKey)
-            return try resolver.value(at: dot)
+            return try log.value(at: dot, record: record)
+        }
+
+        private func view(_ id: RecordID, _ state: RecordState) throws -> RecordView {
+            var failure: (any Error)?
+            let view = RecordView(id: id, state: state) { dot in
+                do { return try self.resolve(dot, record: id) } catch { failure = error; return nil }
+            }
+            if let failure { throw failure }
+            return view
+        }
+
+        private func terms(_ view: RecordView) -> [[UInt8]] {
+            Array(Set(store.indexTerms(view).map { BlindIndex.term($0, key: store.keys.indexKey) }))
+        }
+
+        /// The blind terms the record has on disk, recomputed from its stored values (only needed when
+        /// an indexed field changes or the record is erased, so not worth a column).
+        private func storedTerms(_ entry: Touched, id: RecordID) throws -> [[UInt8]] {
+            if let known = entry.storedTerms { return known }
+            guard let stored = entry.stored, !stored.isErased else { return [] }
+            let known = terms(try view(id, stored))
+            entry.storedTerms = known
+            return known
         }
 
         /// Writes every touched record, its change sets and its index entries; then the vector and clock.
         /// The context can go on after a flush (same transaction, fresh record cache).
         func flush() throws {
+            var newSets: [ReplicaID: [ChangeSet]] = [:]
             for id in touchOrder {
                 guard let entry = touched[id] else { continue }
                 try write(id, entry)
+                for set in entry.sets { newSets[set.origin, default: []].append(set) }
+            }
+            for (origin, sets) in newSets {
+                try ChangeLogReader.append(sets.sorted { $0.firstSeq < $1.firstSeq }, originIndex: origins.index[origin]!, db: db, key: store.keys.dataKey)
             }
             touched = [:]
             touchOrder = []
@@ -519,62 +571,43 @@ public final class ReplicaStore: Sendable {
             var status: String?
             var conflicts = 0
             var home: String?
-            var terms = entry.oldTerms
+            var newTerms: [[UInt8]]?  // nil: unchanged
             if !state.isErased {
                 let needsView = entry.isNew || !entry.changedFields.isDisjoint(with: store.viewTriggers(state.entity))
                 if needsView {
-                    var resolver = ValueResolver(db: db, record: id, entity: state.entity, origins: origins, key: store.keys.dataKey)
-                    var failure: (any Error)?
-                    let view = RecordView(id: id, state: state) { dot in
-                        if let pending = self.pendingValues[dot] { return pending }
-                        do { return try resolver.value(at: dot) } catch { failure = error; return nil }
-                    }
-                    if let failure { throw failure }
+                    let view = try view(id, state)
                     conflicts = view.conflicts.count
                     home = view["site_id"]?.values.compactMap(\.text).first
                     if state.entity == .registration, let catalogue = store.catalogue {
                         status = catalogue.currentStatus(of: view.statusEvents).code
                     }
-                    if entry.isNew || !entry.changedFields.isDisjoint(with: store.indexedFields) {
-                        terms = Array(Set(store.indexTerms(view).map { BodySealer.blindTerm($0, key: store.keys.indexKey) })).sorted { $0.lexicographicallyPrecedes($1) }
-                    }
+                    if entry.isNew || !entry.changedFields.isDisjoint(with: store.indexedFields) { newTerms = terms(view) }
                 } else if let row = try Row.fetchOne(db, cachedSQL: "SELECT status, conflicts, home FROM record WHERE rowid = ?", arguments: [entry.rowid]) {
                     status = row["status"]
                     conflicts = row["conflicts"]
                     home = row["home"]
                 }
             } else {
-                terms = []
+                newTerms = []
             }
-            let stateBytes = Data(origins.codec.encode(state))
-            let termBytes = terms.isEmpty ? nil : Data(terms.joined())
+            let history = state.isErased ? [] : entry.history + entry.sets.map { $0.dot(at: 0) }
+            let stateBytes = Data(origins.codec.encode(state, history: history))
             let rowid: Int64
             if let existing = entry.rowid {
                 rowid = existing
-                try db.cachedStatement(sql: "UPDATE record SET state = ?, status = ?, conflicts = ?, erased = ?, terms = ?, home = ? WHERE rowid = ?")
-                    .execute(arguments: [stateBytes, status, conflicts, state.isErased, termBytes, home, rowid])
+                try db.cachedStatement(sql: "UPDATE record SET state = ?, status = ?, conflicts = ?, erased = ?, home = ? WHERE rowid = ?")
+                    .execute(arguments: [stateBytes, status, conflicts, state.isErased, home, rowid])
             } else {
-                try db.cachedStatement(sql: "INSERT INTO record(id, entity, state, status, conflicts, erased, terms, home) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                    .execute(arguments: [Data(id.bytes), state.entity.rawValue, stateBytes, status, conflicts, state.isErased, termBytes, home])
+                try db.cachedStatement(sql: "INSERT INTO record(id, entity, state, status, conflicts, erased, home) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: [Data(id.bytes), state.entity.rawValue, stateBytes, status, conflicts, state.isErased, home])
                 rowid = db.lastInsertedRowID
             }
-            let insertSet = try db.cachedStatement(sql: "INSERT INTO changeset(origin, first_seq, last_seq, record, hlc, body) VALUES (?, ?, ?, ?, ?, ?)")
-            for set in entry.sets {
-                try insertSet.execute(arguments: [
-                    origins.index[set.origin]!, Int64(bitPattern: set.firstSeq), Int64(bitPattern: set.lastSeq), rowid,
-                    Int64(bitPattern: set.hlc.rawValue), Data(BodySealer.seal(set, key: store.keys.dataKey)),
-                ])
-            }
-            let old = Set(entry.oldTerms), new = Set(terms)
+            guard let newTerms else { return }
+            let old = Set(try storedTerms(entry, id: id)), new = Set(newTerms)
             let deleteTerm = try db.cachedStatement(sql: "DELETE FROM blind WHERE term = ? AND record = ?")
             for term in old.subtracting(new) { try deleteTerm.execute(arguments: [Data(term), rowid]) }
             let insertTerm = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blind(term, record) VALUES (?, ?)")
             for term in new.subtracting(old) { try insertTerm.execute(arguments: [Data(term), rowid]) }
-        }
-
-        static func splitTerms(_ data: Data) -> [[UInt8]] {
-            let bytes = [UInt8](data)
-            return stride(from: 0, to: bytes.count - 7, by: 8).map { Array(bytes[$0..<$0 + 8]) }
         }
 
         /// Fields whose change alters status, conflicts or home, per entity (computed once).
@@ -587,21 +620,19 @@ public final class ReplicaStore: Sendable {
 
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
+        migrator.registerMigration("v2") { db in
             try db.execute(sql: """
                 CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
                 -- Replicas known here, by a small local index; seq is the version vector entry.
                 CREATE TABLE origin(idx INTEGER PRIMARY KEY, replica BLOB NOT NULL UNIQUE, seq INTEGER NOT NULL);
-                -- The change log: one row per change set, body sealed.
-                CREATE TABLE changeset(
-                    origin INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
-                    record INTEGER NOT NULL, hlc INTEGER NOT NULL, body BLOB NOT NULL,
-                    PRIMARY KEY(origin, first_seq)) WITHOUT ROWID;
-                CREATE INDEX changeset_by_record ON changeset(record);
+                -- The change log: consecutive change sets of one origin per row, compressed and sealed
+                -- together; key = origin idx << 40 | first seq. A rowid table: large bodies fill whole
+                -- overflow pages, where an index b-tree would strand most of a page per row.
+                CREATE TABLE changeblock(key INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, sets INTEGER NOT NULL, body BLOB NOT NULL);
                 -- Materialised records: merge metadata, status and counts in the clear, values stay sealed in the log.
                 CREATE TABLE record(
                     rowid INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, entity INTEGER NOT NULL,
-                    status TEXT, conflicts INTEGER NOT NULL, erased INTEGER NOT NULL, state BLOB NOT NULL, terms BLOB,
+                    status TEXT, conflicts INTEGER NOT NULL, erased INTEGER NOT NULL, state BLOB NOT NULL,
                     home TEXT);  -- the site a record is homed at (its site_id): what a central node sends that site
                 -- Keyed blind index for exact lookups.
                 CREATE TABLE blind(term BLOB NOT NULL, record INTEGER NOT NULL, PRIMARY KEY(term, record)) WITHOUT ROWID;
@@ -700,39 +731,6 @@ struct Origins {
                 guard let replica = replicas[idx] else { throw StorageError(.io, "record state names unknown origin \(idx)") }
                 return replica
             })
-    }
-}
-
-/// Finds and opens the change set that wrote a dot, caching opened bodies for the record.
-struct ValueResolver {
-    let db: Database
-    let record: RecordID
-    let entity: EntityKind
-    let origins: Origins
-    let key: SymmetricKey
-    private var opened: [Dot: [FieldChange]] = [:]
-
-    init(db: Database, record: RecordID, entity: EntityKind, origins: Origins, key: SymmetricKey) {
-        self.db = db
-        self.record = record
-        self.entity = entity
-        self.origins = origins
-        self.key = key
-    }
-
-    mutating func value(at dot: Dot) throws -> Value? {
-        guard let index = origins.index[dot.origin] else { return nil }
-        if let (first, fields) = opened.first(where: { $0.key.origin == dot.origin && $0.key.seq <= dot.seq && dot.seq < $0.key.seq + UInt64($0.value.count) }) {
-            return fields[Int(dot.seq - first.seq)].operation.value
-        }
-        guard let row = try Row.fetchOne(db, cachedSQL: "SELECT first_seq, last_seq, hlc, body FROM changeset WHERE origin = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1",
-                                         arguments: [index, Int64(bitPattern: dot.seq)]) else { return nil }
-        let firstSeq = UInt64(bitPattern: row["first_seq"]), lastSeq = UInt64(bitPattern: row["last_seq"])
-        guard dot.seq <= lastSeq else { return nil }
-        let header = ChangeSet(origin: dot.origin, firstSeq: firstSeq, hlc: HLCTimestamp(rawValue: UInt64(bitPattern: row["hlc"])), entity: entity, record: record, content: .redacted(count: Int(lastSeq - firstSeq + 1)))
-        guard case .fields(let fields) = try BodySealer.open([UInt8](row["body"] as Data), header: header, key: key) else { return nil }
-        opened[Dot(origin: dot.origin, seq: firstSeq)] = fields
-        return fields[Int(dot.seq - firstSeq)].operation.value
     }
 }
 

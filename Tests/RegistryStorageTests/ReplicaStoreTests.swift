@@ -87,8 +87,8 @@ final class ReplicaStoreTests {
         let flip = Process()
         flip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         flip.arguments = ["python3", "-c", """
-            import sqlite3; c=sqlite3.connect('\(path)'); b=bytearray(c.execute('select body from changeset').fetchone()[0]); b[-1]^=1
-            c.execute('update changeset set body=?', (bytes(b),)); c.commit()
+            import sqlite3; c=sqlite3.connect('\(path)'); b=bytearray(c.execute('select body from changeblock').fetchone()[0]); b[-1]^=1
+            c.execute('update changeblock set body=?', (bytes(b),)); c.commit()
             """]
         try flip.run()
         flip.waitUntilExit()

@@ -56,13 +56,15 @@ public struct DatabaseSize: Sendable {
             }
             if let row = try? Row.fetchOne(db, sql: """
                 SELECT (SELECT COUNT(*) FROM record) AS records, (SELECT AVG(LENGTH(state)) FROM record) AS state,
-                       (SELECT AVG(LENGTH(terms)) FROM record) AS terms, (SELECT COUNT(*) FROM blind) AS blind,
-                       (SELECT COUNT(*) FROM changeset) AS sets, (SELECT AVG(LENGTH(body)) FROM changeset) AS body
+                       (SELECT COUNT(*) FROM blind) AS blind, (SELECT COUNT(*) FROM changeblock) AS blocks,
+                       (SELECT SUM(sets) FROM changeblock) AS sets, (SELECT SUM(LENGTH(body)) FROM changeblock) AS body
                 """) {
-                let records: Int = row["records"], blind: Int = row["blind"], sets: Int = row["sets"]
-                let state: Double = row["state"] ?? 0, terms: Double = row["terms"] ?? 0, body: Double = row["body"] ?? 0
-                size.replicaDetail = "\(records) record rows (state blob avg \(Int(state)) B, terms blob avg \(Int(terms)) B), "
-                    + "\(blind) blind-index rows (\(blind / max(1, records)) per record), \(sets) change-set rows (sealed body avg \(Int(body)) B)"
+                let records: Int = row["records"], blind: Int = row["blind"], blocks: Int = row["blocks"]
+                let sets: Int = row["sets"] ?? 0, body: Int = row["body"] ?? 0
+                let state: Double = row["state"] ?? 0
+                size.replicaDetail = "\(records) record rows (state blob avg \(Int(state)) B), "
+                    + "\(blind) blind-index rows (\(Double(blind) / Double(max(1, records))) per record), "
+                    + "\(sets) change sets in \(blocks) sealed blocks (\(body / max(1, sets)) B per change set)"
             }
         }
         try queue.close()

@@ -1,10 +1,10 @@
-// Raw deflate (RFC 1951) through the system zlib: the only file of this module that calls zlib.
+// Raw deflate (RFC 1951) through the system zlib: the only file of the package that calls zlib.
 
 import CZlib
 
-/// Compresses envelope payloads (zlib raw deflate, no header or checksum: the AEAD tag already
-/// protects integrity) and inflates them **with a bound**, so a few kilobytes that expand to
-/// gigabytes (a "zip bomb") are refused with ``RejectionCode/oversize`` instead of exhausting memory.
+/// Raw deflate for sealed data (envelope payloads, change-log blocks at rest): no header or checksum,
+/// the AEAD tag already protects integrity. Inflating is **bounded**, so a few kilobytes that expand
+/// to gigabytes (a "zip bomb") are refused with ``CoreError/Code/oversize`` instead of exhausting memory.
 public enum Deflate {
     /// zlib level 6, the default: the benchmark compares against `gzip -6`.
     public static let defaultLevel: Int32 = 6
@@ -35,18 +35,18 @@ public enum Deflate {
     }
 
     /// Inflates raw-deflate `input`, refusing output longer than `limit` bytes.
-    /// - Throws: ``RejectionCode/oversize`` past `limit`; ``RejectionCode/malformed`` for data that is
+    /// - Throws: ``CoreError/Code/oversize`` past `limit`; ``CoreError/Code/malformedEncoding`` for data that is
     ///   not a complete raw-deflate stream or is followed by trailing bytes.
-    public static func decompress(_ input: [UInt8], limit: Int) throws(ProtocolError) -> [UInt8] {
+    public static func decompress(_ input: [UInt8], limit: Int) throws(CoreError) -> [UInt8] {
         var stream = z_stream()
-        guard czlib_inflate_init_raw(&stream) == Z_OK else { throw ProtocolError(.internal, "inflateInit2 failed") }
+        guard czlib_inflate_init_raw(&stream) == Z_OK else { throw CoreError(.malformedEncoding, "inflateInit2 failed") }
         defer { inflateEnd(&stream) }
         var input = input
         var output: [UInt8] = []
         output.reserveCapacity(min(max(input.count * 4, 1024), limit + 1))
         let chunkSize = 64 * 1024
         var chunk = [UInt8](repeating: 0, count: chunkSize)
-        var outcome: ProtocolError?
+        var outcome: CoreError?
         input.withUnsafeMutableBufferPointer { source in
             stream.next_in = source.baseAddress
             stream.avail_in = uInt(source.count)
@@ -58,23 +58,23 @@ public enum Deflate {
                     return (status, chunkSize - Int(stream.avail_out))
                 }
                 if output.count + produced > limit {
-                    outcome = ProtocolError(.oversize, "payload inflates past \(limit) bytes")
+                    outcome = CoreError(.oversize, "payload inflates past \(limit) bytes")
                     return
                 }
                 output.append(contentsOf: chunk[0..<produced])
                 switch status {
                 case Z_STREAM_END:
-                    if stream.avail_in != 0 { outcome = ProtocolError(.malformed, "bytes after the deflate stream") }
+                    if stream.avail_in != 0 { outcome = CoreError(.malformedEncoding, "bytes after the deflate stream") }
                     return
                 case Z_OK:
                     continue
                 case Z_BUF_ERROR where produced == 0:
-                    outcome = ProtocolError(.malformed, "deflate stream ends early")
+                    outcome = CoreError(.malformedEncoding, "deflate stream ends early")
                     return
                 case Z_BUF_ERROR:
                     continue
                 default:
-                    outcome = ProtocolError(.malformed, "deflate stream is corrupt")
+                    outcome = CoreError(.malformedEncoding, "deflate stream is corrupt")
                     return
                 }
             }

@@ -158,6 +158,51 @@ final class ReplicaStoreTests {
         }
     }
 
+    @Test("erasing one record of a shared log block wipes only its values; neighbours and sync stay whole")
+    func erasureInSharedBlock() throws {
+        let dir = TemporaryDirectory()
+        let a = try Build.store(in: dir, name: "a.sqlite")
+        let ids = (0..<10).map { _ in newID() }
+        // One transaction: all ten change sets land in one sealed block.
+        _ = try a.commitAll([ids.enumerated().map { Build.registration($1, ["given_name": "Given\($0)x", "family_name": "Family\($0)y"]) }], wallMilliseconds: wall)
+        try a.commit([.erasure(of: ids[3])], wallMilliseconds: wall + 1)
+        for (index, id) in ids.enumerated() where index != 3 {
+            #expect(try a.record(id)?.text("given_name") == "Given\(index)x")
+        }
+        #expect(try a.record(ids[3])?.isErased == true)
+        #expect(!dir.allBytes().contains(bytes: Array("Family3y".utf8)))
+        // A peer receives the same log: ten change sets (one redacted) and the erasure, gap-free.
+        let sent = try a.changeSets(from: a.identity.replicaID, after: 0)
+        #expect(sent.count == 11 && sent[3].content == .redacted(count: sent[3].count))
+        // Paging from inside the block starts at the right change set.
+        #expect(try a.changeSets(from: a.identity.replicaID, after: sent[5].lastSeq).first == sent[6])
+        let b = try Build.store(in: dir, name: "b.sqlite")
+        try b.apply(sent, wallMilliseconds: wall + 2)
+        #expect(try b.record(ids[9])?.text("family_name") == "Family9y")
+        #expect(try b.record(ids[3])?.isErased == true)
+    }
+
+    @Test("a log block moved to another place in the log is refused as tampered")
+    func movedBlockDetected() throws {
+        let dir = TemporaryDirectory()
+        let store = try Build.store(in: dir)
+        let first = newID(), second = newID()
+        try store.commit([Build.registration(first, ["given_name": "Taras"])], wallMilliseconds: wall)
+        try store.commit([Build.registration(second, ["given_name": "Ivan"])], wallMilliseconds: wall + 1)
+        let path = dir.file("replica.sqlite")
+        let swap = Process()
+        swap.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        swap.arguments = ["python3", "-c", """
+            import sqlite3; c=sqlite3.connect('\(path)'); rows=c.execute('select key, body from changeblock order by key').fetchall()
+            c.execute('update changeblock set body=? where key=?', (rows[0][1], rows[1][0])); c.commit()
+            """]
+        try swap.run()
+        swap.waitUntilExit()
+        #expect(swap.terminationStatus == 0)
+        #expect(try store.record(first)?.text("given_name") == "Taras")
+        #expect(expectCode(.tampered) { try store.record(second) })
+    }
+
     @Test("stores agree with the in-memory reference model under random edits and exchange")
     func agreesWithModel() throws {
         let seed = SeededRandom.seedFromEnvironment(default: 9_001)

@@ -18,8 +18,9 @@ public struct Stamp: Hashable, Comparable, Sendable {
 /// writes and removals arrive in; for `lww`, the greatest stamp. Both are functions of the *set* of
 /// changes applied, so merge is commutative, associative and idempotent by construction.
 public struct FieldState: Hashable, Sendable {
-    /// Live writes, each with its clock.
-    public private(set) var live: [Dot: HLCTimestamp] = [:]
+    /// Live writes in a deterministic order: by clock, then dot. Most fields hold one, so a small
+    /// sorted array (no hashing, one allocation) beats a dictionary here.
+    public private(set) var entries: [Stamp] = []
     /// Dots superseded or removed (`mv`, `set`). Kept so a late-arriving write stays dead.
     public private(set) var removed: Set<Dot> = []
 
@@ -33,7 +34,7 @@ public struct FieldState: Hashable, Sendable {
         case .assign(_, let supersedes):
             if kind == .lww {
                 if let current = winner, current >= stamp { return }
-                live = [stamp.dot: stamp.hlc]
+                entries = [stamp]
             } else {
                 remove(supersedes)
                 insert(stamp)
@@ -48,33 +49,30 @@ public struct FieldState: Hashable, Sendable {
     /// The join of two states of the same field.
     public mutating func merge(_ other: FieldState, kind: FieldKind) {
         if kind == .lww {
-            if let theirs = other.winner, winner.map({ $0 < theirs }) ?? true { live = other.live }
+            if let theirs = other.winner, winner.map({ $0 < theirs }) ?? true { entries = other.entries }
             return
         }
         removed.formUnion(other.removed)
-        for (dot, hlc) in other.live where !removed.contains(dot) { live[dot] = hlc }
-        for dot in live.keys where removed.contains(dot) { live[dot] = nil }
-    }
-
-    /// The live entries in a deterministic order: by clock, then dot.
-    public var entries: [Stamp] {
-        live.map { Stamp(hlc: $0.value, dot: $0.key) }.sorted()
+        for stamp in other.entries { insert(stamp) }
+        if !removed.isEmpty { entries.removeAll { removed.contains($0.dot) } }
     }
 
     /// The greatest live stamp: the value last-writer-wins shows.
-    public var winner: Stamp? {
-        live.max { Stamp(hlc: $0.value, dot: $0.key) < Stamp(hlc: $1.value, dot: $1.key) }
-            .map { Stamp(hlc: $0.value, dot: $0.key) }
-    }
+    public var winner: Stamp? { entries.last }
 
     private mutating func insert(_ stamp: Stamp) {
-        if !removed.contains(stamp.dot) { live[stamp.dot] = stamp.hlc }
+        guard !removed.contains(stamp.dot), !entries.contains(where: { $0.dot == stamp.dot }) else { return }
+        if let last = entries.last, stamp < last {
+            entries.insert(stamp, at: entries.firstIndex { stamp < $0 } ?? entries.endIndex)
+        } else {
+            entries.append(stamp)
+        }
     }
 
     private mutating func remove(_ dots: [Dot]) {
         for dot in dots {
             removed.insert(dot)
-            live[dot] = nil
+            entries.removeAll { $0.dot == dot }
         }
     }
 }
@@ -106,6 +104,7 @@ public struct RecordState: Hashable, Sendable {
     }
 
     public mutating func apply(_ changeSet: ChangeSet) {
+        if fields.isEmpty { fields.reserveCapacity(changeSet.count) }
         for change in changeSet.changes { apply(change) }
     }
 
@@ -126,17 +125,17 @@ public struct RecordState: Hashable, Sendable {
     /// Identity fields whose live values disagree: a conflict for a person to review.
     public func conflicts(values: (Dot) -> Value?) -> [FieldSpec] {
         Schema.entity(entity).fields.filter { spec in
-            guard spec.kind == .mv, let state = fields[spec.id], state.live.count > 1 else { return false }
-            return Set(state.live.keys.map(values)).count > 1
+            guard spec.kind == .mv, let state = fields[spec.id], state.entries.count > 1 else { return false }
+            return Set(state.entries.map { values($0.dot) }).count > 1
         }
     }
 }
 
 extension FieldState {
     /// Restores a stored state. Entries that are also removed are dropped, keeping the invariant.
-    public init(live: [Dot: HLCTimestamp], removed: Set<Dot>) {
+    public init(entries: [Stamp], removed: Set<Dot>) {
         self.removed = removed
-        self.live = live.filter { !removed.contains($0.key) }
+        for stamp in entries { insert(stamp) }
     }
 }
 

@@ -21,20 +21,25 @@ public struct RecordView: Sendable, Hashable {
         self.id = id
         entity = state.entity
         isErased = state.isErased
-        var fields: [FieldID: FieldValues] = [:]
-        for spec in Schema.entity(state.entity).fields {
-            guard let field = state.fields[spec.id], !field.live.isEmpty else { continue }
+        let schema = Schema.entity(state.entity)
+        var fields: [FieldID: FieldValues] = Dictionary(minimumCapacity: state.fields.count)
+        for (id, field) in state.fields {
+            guard let spec = schema[id], !field.entries.isEmpty else { continue }
             let stamps = field.entries
             let values: [Value]
-            switch spec.kind {
-            case .lww:
-                values = stamps.last.flatMap { value($0.dot) }.map { [$0] } ?? []
-            case .mv, .set:
-                values = Array(Set(stamps.compactMap { value($0.dot) })).sorted(by: Value.canonicalOrder)
-            case .log:
-                values = stamps.compactMap { value($0.dot) }
+            if stamps.count == 1 {
+                values = value(stamps[0].dot).map { [$0] } ?? []
+            } else {
+                switch spec.kind {
+                case .lww:
+                    values = stamps.last.flatMap { value($0.dot) }.map { [$0] } ?? []
+                case .mv, .set:
+                    values = Array(Set(stamps.compactMap { value($0.dot) })).sorted(by: Value.canonicalOrder)
+                case .log:
+                    values = stamps.compactMap { value($0.dot) }
+                }
             }
-            if !values.isEmpty { fields[spec.id] = FieldValues(spec: spec, values: values, stamps: stamps) }
+            if !values.isEmpty { fields[id] = FieldValues(spec: spec, values: values, stamps: stamps) }
         }
         self.fields = fields
     }

@@ -49,7 +49,7 @@ struct RecordStateCodec {
         }
         // Fields in the order of their smallest live dot: a record written in one transaction then
         // has every entry one past the previous, which costs one byte.
-        let fields = state.fields.map { (key: $0.key, value: $0.value, first: $0.value.live.keys.min()) }
+        let fields = state.fields.map { (key: $0.key, value: $0.value, first: $0.value.entries.map(\.dot).min()) }
             .sorted { lhs, rhs in
                 switch (lhs.first, rhs.first) {
                 case let (l?, r?): l == r ? lhs.key < rhs.key : l < r
@@ -81,7 +81,7 @@ struct RecordStateCodec {
         var fields = [FieldID?](repeating: nil, count: state.fields.count)
         var hlc: HLCTimestamp?
         for (id, field) in state.fields {
-            guard field.removed.isEmpty, field.live.count == 1, let (dot, stamp) = field.live.first, dot.origin == first.origin,
+            guard field.removed.isEmpty, field.entries.count == 1, let dot = field.entries.first?.dot, let stamp = field.entries.first?.hlc, dot.origin == first.origin,
                   dot.seq >= first.seq, dot.seq - first.seq < UInt64(fields.count), hlc == nil || hlc == stamp
             else { return nil }
             hlc = stamp
@@ -120,7 +120,7 @@ struct RecordStateCodec {
                 var fields: [FieldID: FieldState] = [:]
                 for offset in 0..<count {
                     let id = FieldID(rawValue: UInt16(truncatingIfNeeded: try reader.varint()))
-                    fields[id] = FieldState(live: [Dot(origin: origin, seq: first + UInt64(offset)): hlc], removed: [])
+                    fields[id] = FieldState(entries: [Stamp(hlc: hlc, dot: Dot(origin: origin, seq: first + UInt64(offset)))], removed: [])
                 }
                 return (RecordState(entity: entity, erasure: nil, fields: fields), [Dot(origin: origin, seq: first)])
             default:
@@ -138,10 +138,10 @@ struct RecordStateCodec {
             for _ in 0..<fieldCount {
                 let id = FieldID(rawValue: UInt16(truncatingIfNeeded: try reader.varint()))
                 let liveCount = try reader.count(limit: reader.remaining)
-                var live: [Dot: HLCTimestamp] = [:]
+                var live: [Stamp] = []
                 for _ in 0..<liveCount {
                     let (dot, hlc) = try stamp()
-                    live[dot] = hlc
+                    live.append(Stamp(hlc: hlc, dot: dot))
                 }
                 let removedCount = try reader.count(limit: reader.remaining)
                 var removed: Set<Dot> = []
@@ -149,7 +149,7 @@ struct RecordStateCodec {
                     let origin = Int64(try reader.varint())
                     removed.insert(Dot(origin: try replicaAt(origin), seq: try reader.varint()))
                 }
-                fields[id] = FieldState(live: live, removed: removed)
+                fields[id] = FieldState(entries: live, removed: removed)
             }
             return (RecordState(entity: entity, erasure: nil, fields: fields), history)
         } catch let error as StorageError {

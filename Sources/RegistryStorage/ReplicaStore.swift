@@ -368,7 +368,6 @@ public final class ReplicaStore: Sendable {
         var clock: HybridLogicalClock
         var touched: [RecordID: Touched] = [:]
         var touchOrder: [RecordID] = []
-        var pendingValues: [Dot: Value?] = [:]
         /// Reads values already in the log (edits of stored records, erasures).
         let log: ChangeLogReader
 
@@ -415,7 +414,7 @@ public final class ReplicaStore: Sendable {
             self.db = db
             self.store = store
             origins = try ReplicaStore.loadOrigins(db)
-            log = ChangeLogReader(db: db, key: store.keys.dataKey)
+            log = ChangeLogReader(db: db, key: store.keys.dataKey, capacity: 256)
             let last = try ReplicaStore.meta(db, "hlc").map { bytes in bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } ?? 0
             clock = HybridLogicalClock(last: HLCTimestamp(rawValue: last), maxSkewMilliseconds: store.maxClockSkewMilliseconds)
             log.originIndex = { [unowned self] in self.origins.index[$0] }
@@ -464,7 +463,7 @@ public final class ReplicaStore: Sendable {
                     changes.append(FieldChange(field, .append(value)))
                 case .remove(let field, let value):
                     var observed: [Dot] = []
-                    for entry in current.state.fields[field]?.entries ?? [] where try resolve(entry.dot, record: edit.record) == value {
+                    for entry in current.state.fields[field]?.entries ?? [] where try resolve(entry.dot, in: current, id: edit.record) == value {
                         observed.append(entry.dot)
                     }
                     guard !observed.isEmpty else { continue }
@@ -493,10 +492,7 @@ public final class ReplicaStore: Sendable {
             } else {
                 entry.sets.append(set)
                 if case .fields(let fields) = set.content {
-                    for (index, field) in fields.enumerated() {
-                        pendingValues[set.dot(at: index)] = .some(field.operation.value)
-                        entry.changedFields.insert(field.field)
-                    }
+                    for field in fields { entry.changedFields.insert(field.field) }
                 }
             }
             origins.advance(set.origin, to: set.lastSeq)
@@ -514,15 +510,19 @@ public final class ReplicaStore: Sendable {
             entry.history = []
         }
 
-        private func resolve(_ dot: Dot, record: RecordID) throws -> Value? {
-            if let pending = pendingValues[dot] { return pending }
-            return try log.value(at: dot, record: record)
+        /// The value a change wrote: from this transaction's change sets of the record, else the log.
+        private func resolve(_ dot: Dot, in entry: Touched, id: RecordID) throws -> Value? {
+            for set in entry.sets.reversed() where set.origin == dot.origin && set.firstSeq <= dot.seq && dot.seq <= set.lastSeq {
+                guard case .fields(let fields) = set.content else { return nil }
+                return fields[Int(dot.seq - set.firstSeq)].operation.value
+            }
+            return try log.value(at: dot, record: id)
         }
 
-        private func view(_ id: RecordID, _ state: RecordState) throws -> RecordView {
+        private func view(_ id: RecordID, _ state: RecordState, of entry: Touched) throws -> RecordView {
             var failure: (any Error)?
             let view = RecordView(id: id, state: state) { dot in
-                do { return try self.resolve(dot, record: id) } catch { failure = error; return nil }
+                do { return try self.resolve(dot, in: entry, id: id) } catch { failure = error; return nil }
             }
             if let failure { throw failure }
             return view
@@ -537,7 +537,7 @@ public final class ReplicaStore: Sendable {
         private func storedTerms(_ entry: Touched, id: RecordID) throws -> [[UInt8]] {
             if let known = entry.storedTerms { return known }
             guard let stored = entry.stored, !stored.isErased else { return [] }
-            let known = terms(try view(id, stored))
+            let known = terms(try view(id, stored, of: entry))
             entry.storedTerms = known
             return known
         }
@@ -556,7 +556,6 @@ public final class ReplicaStore: Sendable {
             }
             touched = [:]
             touchOrder = []
-            pendingValues = [:]
             for (origin, seq) in origins.dirty {
                 try db.execute(sql: "INSERT INTO origin(idx, replica, seq) VALUES (?, ?, ?) ON CONFLICT(idx) DO UPDATE SET seq = excluded.seq",
                                arguments: [origins.index[origin]!, Data(origin.bytes), Int64(bitPattern: seq)])
@@ -575,7 +574,7 @@ public final class ReplicaStore: Sendable {
             if !state.isErased {
                 let needsView = entry.isNew || !entry.changedFields.isDisjoint(with: store.viewTriggers(state.entity))
                 if needsView {
-                    let view = try view(id, state)
+                    let view = try view(id, state, of: entry)
                     conflicts = view.conflicts.count
                     home = view["site_id"]?.values.compactMap(\.text).first
                     if state.entity == .registration, let catalogue = store.catalogue {

@@ -551,6 +551,8 @@ public final class ReplicaStore: Sendable {
                 try write(id, entry)
                 for set in entry.sets { newSets[set.origin, default: []].append(set) }
             }
+            try insertRows(&newRecords, table: "record", columns: ["rowid", "id", "entity", "state", "status", "conflicts", "erased", "home"])
+            try insertRows(&newTermRows, table: "blind", columns: ["term", "record"], verb: "INSERT OR IGNORE")
             for (origin, sets) in newSets {
                 try ChangeLogReader.append(sets.sorted { $0.firstSeq < $1.firstSeq }, originIndex: origins.index[origin]!, db: db, key: store.keys.dataKey)
             }
@@ -597,16 +599,48 @@ public final class ReplicaStore: Sendable {
                 try db.cachedStatement(sql: "UPDATE record SET state = ?, status = ?, conflicts = ?, erased = ?, home = ? WHERE rowid = ?")
                     .execute(arguments: [stateBytes, status, conflicts, state.isErased, home, rowid])
             } else {
-                try db.cachedStatement(sql: "INSERT INTO record(id, entity, state, status, conflicts, erased, home) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                    .execute(arguments: [Data(id.bytes), state.entity.rawValue, stateBytes, status, conflicts, state.isErased, home])
-                rowid = db.lastInsertedRowID
+                rowid = try nextRowID()
+                newRecords.append(contentsOf: [
+                    rowid.databaseValue, Data(id.bytes).databaseValue, state.entity.rawValue.databaseValue, stateBytes.databaseValue,
+                    status.databaseValue, conflicts.databaseValue, state.isErased.databaseValue, home.databaseValue,
+                ])
             }
             guard let newTerms else { return }
+            if entry.isNew {
+                for term in newTerms { newTermRows.append(contentsOf: [Data(term).databaseValue, rowid.databaseValue]) }
+                return
+            }
             let old = Set(try storedTerms(entry, id: id)), new = Set(newTerms)
             let deleteTerm = try db.cachedStatement(sql: "DELETE FROM blind WHERE term = ? AND record = ?")
             for term in old.subtracting(new) { try deleteTerm.execute(arguments: [Data(term), rowid]) }
-            let insertTerm = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blind(term, record) VALUES (?, ?)")
-            for term in new.subtracting(old) { try insertTerm.execute(arguments: [Data(term), rowid]) }
+            for term in new.subtracting(old) { newTermRows.append(contentsOf: [Data(term).databaseValue, rowid.databaseValue]) }
+        }
+
+        /// New record rows and blind-index rows of this flush, column values in order: written with
+        /// multi-row INSERTs (per-statement overhead dominates single-row inserts of small rows).
+        private var newRecords: [DatabaseValue] = []
+        private var newTermRows: [DatabaseValue] = []
+        private var lastRowID: Int64?
+
+        /// Record rowids are assigned here, not by SQLite, so new rows can be inserted many at a time.
+        private func nextRowID() throws -> Int64 {
+            let last = try lastRowID ?? Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM record") ?? 0
+            lastRowID = last + 1
+            return last + 1
+        }
+
+        private func insertRows(_ values: inout [DatabaseValue], table: String, columns: [String], verb: String = "INSERT") throws {
+            let rowsPerStatement = 128
+            let row = "(" + columns.map { _ in "?" }.joined(separator: ",") + ")"
+            var start = 0
+            while start < values.count {
+                let end = min(values.count, start + rowsPerStatement * columns.count)
+                let rows = (end - start) / columns.count
+                let sql = "\(verb) INTO \(table)(\(columns.joined(separator: ","))) VALUES " + Array(repeating: row, count: rows).joined(separator: ",")
+                try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values[start..<end]))
+                start = end
+            }
+            values.removeAll(keepingCapacity: true)
         }
 
         /// Fields whose change alters status, conflicts or home, per entity (computed once).

@@ -76,10 +76,21 @@ struct ReplicaFigures {
         }
     }
 
+    /// Wall-clock seconds of `body`; also prints the process CPU time it used, which shows how much
+    /// of the wall time other jobs on a shared machine took.
     static func time(_ body: () throws -> Void) throws -> Double {
         let clock = ContinuousClock()
+        let cpuBefore = cpuSeconds()
         let elapsed = try clock.measure(body)
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(String(format: "  (wall %.2f s, process CPU %.2f s)", wall, cpuSeconds() - cpuBefore))
+        return wall
+    }
+
+    static func cpuSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     static func median(_ values: [Double]) -> Double {

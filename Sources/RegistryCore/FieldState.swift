@@ -104,8 +104,19 @@ public struct RecordState: Hashable, Sendable {
     }
 
     public mutating func apply(_ changeSet: ChangeSet) {
-        if fields.isEmpty { fields.reserveCapacity(changeSet.count) }
-        for change in changeSet.changes { apply(change) }
+        guard case .fields(let changes) = changeSet.content else {
+            for change in changeSet.changes { apply(change) }
+            return
+        }
+        // The common case without building `Change` values: same effect as applying each in turn.
+        guard erasure == nil else { return }
+        if fields.isEmpty { fields.reserveCapacity(changes.count) }
+        let schema = Schema.entity(entity)
+        for (offset, change) in changes.enumerated() {
+            guard let spec = schema[change.field] else { continue }
+            let stamp = Stamp(hlc: changeSet.hlc, dot: Dot(origin: changeSet.origin, seq: changeSet.firstSeq + UInt64(offset)))
+            fields[change.field, default: FieldState()].apply(change.operation, stamp: stamp, kind: spec.kind)
+        }
     }
 
     /// The join of two replicas' states of the same record.

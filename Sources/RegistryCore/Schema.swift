@@ -69,17 +69,23 @@ public struct FieldSpec: Sendable, Hashable {
 public struct EntitySchema: Sendable {
     public let entity: EntityKind
     public let fields: [FieldSpec]
-    private let byID: [FieldID: FieldSpec]
+    /// Specs by wire number (numbers are small): looked up for every change merged.
+    private let byID: [FieldSpec?]
     private let byName: [String: FieldSpec]
 
     init(_ entity: EntityKind, _ fields: [FieldSpec]) {
         self.entity = entity
         self.fields = fields
-        byID = Dictionary(uniqueKeysWithValues: fields.map { ($0.id, $0) })
+        var byID = [FieldSpec?](repeating: nil, count: Int(fields.map(\.id.rawValue).max() ?? 0) + 1)
+        for field in fields {
+            precondition(byID[Int(field.id.rawValue)] == nil, "field number \(field.id.rawValue) used twice")
+            byID[Int(field.id.rawValue)] = field
+        }
+        self.byID = byID
         byName = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0) })
     }
 
-    public subscript(id: FieldID) -> FieldSpec? { byID[id] }
+    public subscript(id: FieldID) -> FieldSpec? { Int(id.rawValue) < byID.count ? byID[Int(id.rawValue)] : nil }
     public subscript(name: String) -> FieldSpec? { byName[name] }
 }
 

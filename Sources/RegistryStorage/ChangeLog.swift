@@ -179,7 +179,12 @@ final class ChangeLogReader {
     private let db: Database
     private let key: SymmetricKey
     private let capacity: Int
-    private var recent: [OpenedBlock] = []
+    /// Opened blocks per origin, sorted by first seq, with when each was last used (for eviction).
+    private var opened: [ReplicaID: [OpenedBlock]] = [:]
+    private var openedCount = 0
+    private var lastUse: [ObjectIdentifier: Int] = [:]
+    private var clock = 0
+    private var last: OpenedBlock?
     /// The local index of an origin (a write transaction adds origins as it goes).
     var originIndex: (ReplicaID) -> Int64?
 
@@ -192,10 +197,16 @@ final class ChangeLogReader {
 
     /// The block of `origin` that covers `seq`, or nil if the log has none (a skipped range).
     func block(_ origin: ReplicaID, containing seq: UInt64) throws -> OpenedBlock? {
-        if let hit = recent.lastIndex(where: { $0.origin == origin && $0.first <= seq && seq <= $0.last }) {
-            let block = recent.remove(at: hit)
-            recent.append(block)
-            return block
+        if let last, last.origin == origin, last.first <= seq, seq <= last.last { return last }
+        if let blocks = opened[origin] {
+            let index = Self.position(of: seq, in: blocks)
+            if index > 0, blocks[index - 1].last >= seq {
+                let hit = blocks[index - 1]
+                clock += 1
+                lastUse[ObjectIdentifier(hit)] = clock
+                last = hit
+                return hit
+            }
         }
         guard let index = originIndex(origin),
               let row = try Row.fetchOne(db, cachedSQL: "SELECT key, last_seq, body FROM changeblock WHERE key BETWEEN ? AND ? ORDER BY key DESC LIMIT 1",
@@ -208,10 +219,46 @@ final class ChangeLogReader {
         return block
     }
 
+    /// The index of the first block starting after `seq`.
+    private static func position(of seq: UInt64, in blocks: [OpenedBlock]) -> Int {
+        var low = 0, high = blocks.count
+        while low < high {
+            let mid = (low + high) / 2
+            if blocks[mid].first <= seq { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
     func remember(_ block: OpenedBlock) {
-        recent.removeAll { $0.origin == block.origin && $0.first == block.first }
-        if recent.count >= capacity { recent.removeFirst() }
-        recent.append(block)
+        var blocks = opened[block.origin] ?? []
+        let index = Self.position(of: block.first, in: blocks)
+        if index > 0, blocks[index - 1].first == block.first {
+            lastUse[ObjectIdentifier(blocks[index - 1])] = nil
+            blocks[index - 1] = block
+        } else {
+            if openedCount >= capacity { evictLeastRecentlyUsed() }
+            blocks.insert(block, at: Self.position(of: block.first, in: blocks))
+            openedCount += 1
+        }
+        opened[block.origin] = blocks
+        clock += 1
+        lastUse[ObjectIdentifier(block)] = clock
+        last = block
+    }
+
+    private func evictLeastRecentlyUsed() {
+        var oldest: (origin: ReplicaID, index: Int, use: Int)?
+        for (origin, blocks) in opened {
+            for (index, block) in blocks.enumerated() {
+                let use = lastUse[ObjectIdentifier(block)] ?? 0
+                if oldest.map({ use < $0.use }) ?? true { oldest = (origin, index, use) }
+            }
+        }
+        guard let oldest else { return }
+        let evicted = opened[oldest.origin]!.remove(at: oldest.index)
+        lastUse[ObjectIdentifier(evicted)] = nil
+        if last === evicted { last = nil }
+        openedCount -= 1
     }
 
     /// The change set that wrote `dot`; it must belong to `record` (anything else is corruption).

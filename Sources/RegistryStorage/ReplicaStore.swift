@@ -414,7 +414,7 @@ public final class ReplicaStore: Sendable {
             self.db = db
             self.store = store
             origins = try ReplicaStore.loadOrigins(db)
-            log = ChangeLogReader(db: db, key: store.keys.dataKey, capacity: 256)
+            log = ChangeLogReader(db: db, key: store.keys.dataKey, capacity: 1024)
             let last = try ReplicaStore.meta(db, "hlc").map { bytes in bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } ?? 0
             clock = HybridLogicalClock(last: HLCTimestamp(rawValue: last), maxSkewMilliseconds: store.maxClockSkewMilliseconds)
             log.originIndex = { [unowned self] in self.origins.index[$0] }

@@ -548,14 +548,16 @@ public final class ReplicaStore: Sendable {
             var newSets: [ReplicaID: [ChangeSet]] = [:]
             for id in touchOrder {
                 guard let entry = touched[id] else { continue }
-                try write(id, entry)
                 for set in entry.sets { newSets[set.origin, default: []].append(set) }
+            }
+            let sealing = BackgroundSealing(newSets.map { (sets: $0.value.sorted { $0.firstSeq < $1.firstSeq }, originIndex: origins.index[$0.key]!) }, key: store.keys.dataKey)
+            for id in touchOrder {
+                guard let entry = touched[id] else { continue }
+                try write(id, entry)
             }
             try insertRows(&newRecords, table: "record", columns: ["rowid", "id", "entity", "state", "status", "conflicts", "erased", "home"])
             try insertRows(&newTermRows, table: "blind", columns: ["term", "record"], verb: "INSERT OR IGNORE")
-            for (origin, sets) in newSets {
-                try ChangeLogReader.append(sets.sorted { $0.firstSeq < $1.firstSeq }, originIndex: origins.index[origin]!, db: db, key: store.keys.dataKey)
-            }
+            try ChangeLogReader.insert(try sealing.blocks(), db: db)
             touched = [:]
             touchOrder = []
             for (origin, seq) in origins.dirty {

@@ -555,8 +555,7 @@ public final class ReplicaStore: Sendable {
                 guard let entry = touched[id] else { continue }
                 try write(id, entry)
             }
-            try insertRows(&newRecords, table: "record", columns: ["rowid", "id", "entity", "state", "status", "conflicts", "erased", "home"])
-            try insertRows(&newTermRows, table: "blind", columns: ["term", "record"], verb: "INSERT OR IGNORE")
+            try insertNewRows()
             try ChangeLogReader.insert(try sealing.blocks(), db: db)
             touched = [:]
             touchOrder = []
@@ -601,28 +600,53 @@ public final class ReplicaStore: Sendable {
                 try db.cachedStatement(sql: "UPDATE record SET state = ?, status = ?, conflicts = ?, erased = ?, home = ? WHERE rowid = ?")
                     .execute(arguments: [stateBytes, status, conflicts, state.isErased, home, rowid])
             } else {
-                rowid = try nextRowID()
-                newRecords.append(contentsOf: [
-                    rowid.databaseValue, Data(id.bytes).databaseValue, state.entity.rawValue.databaseValue, stateBytes.databaseValue,
+                newRecords.append(NewRecord(id: id.bytes, columns: [
+                    Data(id.bytes).databaseValue, state.entity.rawValue.databaseValue, stateBytes.databaseValue,
                     status.databaseValue, conflicts.databaseValue, state.isErased.databaseValue, home.databaseValue,
-                ])
-            }
-            guard let newTerms else { return }
-            if entry.isNew {
-                for term in newTerms { newTermRows.append(contentsOf: [Data(term).databaseValue, rowid.databaseValue]) }
+                ], terms: newTerms ?? []))
                 return
             }
+            guard let newTerms else { return }
             let old = Set(try storedTerms(entry, id: id)), new = Set(newTerms)
             let deleteTerm = try db.cachedStatement(sql: "DELETE FROM blind WHERE term = ? AND record = ?")
             for term in old.subtracting(new) { try deleteTerm.execute(arguments: [Data(term), rowid]) }
-            for term in new.subtracting(old) { newTermRows.append(contentsOf: [Data(term).databaseValue, rowid.databaseValue]) }
+            for term in new.subtracting(old) { newTermRows.append((term, rowid)) }
         }
 
-        /// New record rows and blind-index rows of this flush, column values in order: written with
-        /// multi-row INSERTs (per-statement overhead dominates single-row inserts of small rows).
-        private var newRecords: [DatabaseValue] = []
-        private var newTermRows: [DatabaseValue] = []
+        /// A record row to insert at the end of the flush, with its blind terms.
+        struct NewRecord {
+            let id: [UInt8]
+            let columns: [DatabaseValue]
+            let terms: [[UInt8]]
+        }
+
+        /// New record rows and blind-index rows of this flush: written sorted by key with multi-row
+        /// INSERTs (per-statement overhead dominates single-row inserts of small rows, and sorted
+        /// keys keep B-tree inserts on neighbouring pages).
+        private var newRecords: [NewRecord] = []
+        private var newTermRows: [(term: [UInt8], record: Int64)] = []
         private var lastRowID: Int64?
+
+        private func insertNewRows() throws {
+            var recordValues: [DatabaseValue] = []
+            recordValues.reserveCapacity(newRecords.count * 8)
+            for record in newRecords.sorted(by: { $0.id.lexicographicallyPrecedes($1.id) }) {
+                let rowid = try nextRowID()
+                recordValues.append(rowid.databaseValue)
+                recordValues.append(contentsOf: record.columns)
+                for term in record.terms { newTermRows.append((term, rowid)) }
+            }
+            newRecords.removeAll(keepingCapacity: true)
+            try insertRows(&recordValues, table: "record", columns: ["rowid", "id", "entity", "state", "status", "conflicts", "erased", "home"])
+            var termValues: [DatabaseValue] = []
+            termValues.reserveCapacity(newTermRows.count * 2)
+            for row in newTermRows.sorted(by: { $0.term.lexicographicallyPrecedes($1.term) }) {
+                termValues.append(Data(row.term).databaseValue)
+                termValues.append(row.record.databaseValue)
+            }
+            newTermRows.removeAll(keepingCapacity: true)
+            try insertRows(&termValues, table: "blind", columns: ["term", "record"], verb: "INSERT OR IGNORE")
+        }
 
         /// Record rowids are assigned here, not by SQLite, so new rows can be inserted many at a time.
         private func nextRowID() throws -> Int64 {

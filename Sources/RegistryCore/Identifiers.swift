@@ -65,14 +65,22 @@ public struct Identifier128: Hashable, Comparable, Sendable, CustomStringConvert
     /// Milliseconds embedded in a UUIDv7 (meaningless for other versions).
     public var unixMilliseconds: UInt64 { high >> 16 }
 
+    /// The canonical 8-4-4-4-12 lowercase hex form (written byte by byte: ids are formatted often).
     public var description: String {
-        let hex = bytes.map { byte -> String in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-        }.joined()
-        let chars = Array(hex)
-        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
-            + String(chars[16..<20]) + "-" + String(chars[20..<32])
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            var position = 0
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    buffer[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                buffer[position] = digits.utf8Start[Int(byte >> 4)]
+                buffer[position + 1] = digits.utf8Start[Int(byte & 0xF)]
+                position += 2
+            }
+            return position
+        }
     }
 
     public static func < (lhs: Identifier128, rhs: Identifier128) -> Bool {

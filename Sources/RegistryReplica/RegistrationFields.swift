@@ -44,8 +44,8 @@ public struct RegistrationInput: Sendable, Equatable {
     public func validate(line: Int, requireName: Bool = true) -> [InputIssue] {
         var issues: [InputIssue] = []
         func issue(_ column: String, _ reason: String) { issues.append(InputIssue(line: line, column: column, reason: reason)) }
-        for column in values.keys.sorted() where !RegistrationColumns.input.contains(column) {
-            issue(column, "unknown column")
+        if !values.keys.allSatisfy(RegistrationColumns.input.contains) {
+            for column in values.keys.sorted() where !RegistrationColumns.input.contains(column) { issue(column, "unknown column") }
         }
         if requireName, values["given_name"] == nil, values["family_name"] == nil {
             issue("family_name", "a registration needs a given or a family name")
@@ -54,7 +54,7 @@ public struct RegistrationInput: Sendable, Equatable {
             guard let value = values[column] else { continue }
             if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) || (!value.utf8.allSatisfy { $0 < 0x80 } && value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })) {
                 issue(column, "contains control characters")
-            } else if value.count > 200 {
+            } else if value.utf8.count > 200, value.count > 200 {
                 issue(column, "longer than 200 characters")
             }
         }

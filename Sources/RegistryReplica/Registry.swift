@@ -121,7 +121,7 @@ public final class Registry: Sendable {
         _ = try existingRegistration(id)
         var operations: [RecordEdit.Operation] = []
         for column in ["record_id", "given_name", "family_name", "patronymic", "birth_date", "birth_place", "site_id"] {
-            if let value = input[column] { operations.append(.set(Schema.registration[column]!.id, .text(value.precomposedStringWithCanonicalMapping))) }
+            if let value = input[column] { operations.append(.set(Schema.registration[column]!.id, .text(RegistrationInput.composed(value)))) }
         }
         for column in ["sex", "nationality", "country"] {
             if let value = input[column] { operations.append(.set(Schema.registration[column]!.id, .text(value.uppercased()))) }

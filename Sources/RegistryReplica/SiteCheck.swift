@@ -339,10 +339,10 @@ extension Registry {
     /// The matcher's view of a registration about to be stored (values normalised as storage will).
     func personRecord(input: RegistrationInput, id: RecordID, householdID: String?) -> PersonRecord {
         PersonRecord(
-            id: id.description, givenName: input["given_name"]?.precomposedStringWithCanonicalMapping ?? "",
-            familyName: input["family_name"]?.precomposedStringWithCanonicalMapping ?? "",
-            patronymic: input["patronymic"]?.precomposedStringWithCanonicalMapping, sex: input["sex"]?.uppercased(),
-            birthDate: input["birth_date"], birthPlace: input["birth_place"]?.precomposedStringWithCanonicalMapping,
+            id: id.description, givenName: input["given_name"].map(RegistrationInput.composed) ?? "",
+            familyName: input["family_name"].map(RegistrationInput.composed) ?? "",
+            patronymic: input["patronymic"].map(RegistrationInput.composed), sex: input["sex"]?.uppercased(),
+            birthDate: input["birth_date"], birthPlace: input["birth_place"].map(RegistrationInput.composed),
             nationality: input["nationality"]?.uppercased(), documentNumbers: input["document_number"].map { [$0] } ?? [],
             householdID: householdID, siteID: input["site_id"] ?? identity.siteID)
     }

@@ -40,7 +40,10 @@ let package = Package(
         .target(name: "RegistryCrypto", dependencies: ["CSodium"], swiftSettings: strict),
         .target(
             name: "RegistryStorage",
-            dependencies: ["RegistryCore", "RegistryCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "RegistryCore", "RegistryCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(name: "RegistryProtocol", dependencies: ["RegistryCore", "RegistryCrypto"], swiftSettings: strict),

@@ -637,7 +637,7 @@ public final class ReplicaStore: Sendable {
                 for term in record.terms { newTermRows.append((term, rowid)) }
             }
             newRecords.removeAll(keepingCapacity: true)
-            try insertRows(&recordValues, table: "record", columns: ["rowid", "id", "entity", "state", "status", "conflicts", "erased", "home"])
+            try BulkInsert.run(db, table: "record", columns: ["rowid", "id", "entity", "state", "status", "conflicts", "erased", "home"], values: recordValues)
             var termValues: [DatabaseValue] = []
             termValues.reserveCapacity(newTermRows.count * 2)
             for row in newTermRows.sorted(by: { $0.term.lexicographicallyPrecedes($1.term) }) {
@@ -645,7 +645,7 @@ public final class ReplicaStore: Sendable {
                 termValues.append(row.record.databaseValue)
             }
             newTermRows.removeAll(keepingCapacity: true)
-            try insertRows(&termValues, table: "blind", columns: ["term", "record"], verb: "INSERT OR IGNORE")
+            try BulkInsert.run(db, table: "blind", columns: ["term", "record"], values: termValues, verb: "INSERT OR IGNORE")
         }
 
         /// Record rowids are assigned here, not by SQLite, so new rows can be inserted many at a time.
@@ -653,20 +653,6 @@ public final class ReplicaStore: Sendable {
             let last = try lastRowID ?? Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM record") ?? 0
             lastRowID = last + 1
             return last + 1
-        }
-
-        private func insertRows(_ values: inout [DatabaseValue], table: String, columns: [String], verb: String = "INSERT") throws {
-            let rowsPerStatement = 128
-            let row = "(" + columns.map { _ in "?" }.joined(separator: ",") + ")"
-            var start = 0
-            while start < values.count {
-                let end = min(values.count, start + rowsPerStatement * columns.count)
-                let rows = (end - start) / columns.count
-                let sql = "\(verb) INTO \(table)(\(columns.joined(separator: ","))) VALUES " + Array(repeating: row, count: rows).joined(separator: ",")
-                try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values[start..<end]))
-                start = end
-            }
-            values.removeAll(keepingCapacity: true)
         }
 
         /// Fields whose change alters status, conflicts or home, per entity (computed once).

@@ -40,18 +40,28 @@ public struct PartialDate: Hashable, Comparable, Sendable, CustomStringConvertib
         self.day = day
     }
 
-    /// Parses `YYYY-MM-DD`, `YYYY-MM` or `YYYY`; anything else is nil.
+    /// Parses `YYYY-MM-DD`, `YYYY-MM` or `YYYY` (ASCII digits); anything else is nil.
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard (1...3).contains(parts.count),
-              parts[0].count == 4, let year = Int(parts[0]),
-              parts.dropFirst().allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) })
-        else { return nil }
-        let month = parts.count > 1 ? Int(parts[1]) : nil
-        let day = parts.count > 2 ? Int(parts[2]) : nil
-        if parts.count > 1, month == nil { return nil }
-        if parts.count > 2, day == nil { return nil }
-        self.init(year: year, month: month, day: day)
+        var digits: [Int] = []  // the number of each dash-separated part, -1 when not all digits
+        var lengths: [Int] = []
+        var current = 0, length = 0, valid = true
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "-") {
+                digits.append(valid ? current : -1)
+                lengths.append(length)
+                (current, length, valid) = (0, 0, true)
+            } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), length < 4 {
+                current = current * 10 + Int(byte - UInt8(ascii: "0"))
+                length += 1
+            } else {
+                valid = false
+                length += 1
+            }
+        }
+        digits.append(valid ? current : -1)
+        lengths.append(length)
+        guard (1...3).contains(digits.count), lengths[0] == 4, lengths.dropFirst().allSatisfy({ $0 == 2 }), !digits.contains(-1) else { return nil }
+        self.init(year: digits[0], month: digits.count > 1 ? digits[1] : nil, day: digits.count > 2 ? digits[2] : nil)
     }
 
     public var description: String {

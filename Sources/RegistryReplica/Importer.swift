@@ -28,7 +28,7 @@ public struct ImportReport: Sendable, Equatable, Codable {
 
 /// Reads registration files (`.csv` with a header row, or `.jsonl`) into validated inputs.
 enum RegistrationFile {
-    struct Row {
+    struct Row: Sendable {
         let line: Int
         let input: RegistrationInput
         /// The row as it was in the file, for the rejects file (built only for rejected rows).
@@ -132,10 +132,15 @@ extension Registry {
         var issuesByLine: [Int: [InputIssue]] = Dictionary(grouping: readIssues, by: \.line)
         var firstLineOfID: [RecordID: Int] = [:]
         var candidates: [(row: RegistrationFile.Row, id: RecordID)] = []
-        for row in rows {
-            var issues = issuesByLine[row.line] ?? []
-            if issues.isEmpty { issues = row.input.validate(line: row.line) }
-            let id = recordID(for: row.input, now: now)
+        let parsingIssues = issuesByLine
+        let checked = parallelMap(rows.count) { index in
+            let row = rows[index]
+            let issues = parsingIssues[row.line] ?? row.input.validate(line: row.line)
+            return (issues: issues, id: self.recordID(for: row.input, now: now))
+        }
+        for (row, check) in zip(rows, checked) {
+            var issues = check.issues
+            let id = check.id
             if issues.isEmpty, row.input["record_id"] != nil, let first = firstLineOfID[id] {
                 issues.append(InputIssue(line: row.line, column: "record_id", reason: "repeats the record_id of line \(first)"))
             }
@@ -163,16 +168,17 @@ extension Registry {
         // Site-time duplicate check, before anything is written: flagged rows are stored provisional in
         // the same transaction.
         let check = try importCheck(
-            fresh.map { DuplicateProbe(id: $0.id, person: personRecord(input: $0.row.input, id: $0.id, householdID: nil), line: $0.row.line) },
+            parallelMap(fresh.count) { DuplicateProbe(id: fresh[$0].id, person: self.personRecord(input: fresh[$0].row.input, id: fresh[$0].id, householdID: nil), line: fresh[$0].row.line) },
             references: fresh.map { $0.row.input["record_id"] })
         report.provisional = check.flagged.count
         report.uncheckedRows = fresh.count - check.checked
         report.duplicatePairCount = check.pairCount
         report.duplicates = check.pairs
-        let edits = fresh.enumerated().map { index, candidate in
-            var operations = candidate.row.input.operations(defaultSite: identity.siteID, defaultCountry: identity.state, now: now)
-            if check.flagged.contains(index) { operations.append(Self.provisionalOperation) }
-            return RecordEdit(record: candidate.id, operations: operations)
+        let (site, state, flagged) = (identity.siteID, identity.state, check.flagged)
+        let edits = parallelMap(fresh.count) { index in
+            var operations = fresh[index].row.input.operations(defaultSite: site, defaultCountry: state, now: now)
+            if flagged.contains(index) { operations.append(Self.provisionalOperation) }
+            return RecordEdit(record: fresh[index].id, operations: operations)
         }
         let chunks = stride(from: 0, to: edits.count, by: options.chunkSize).lazy.map { Array(edits[$0..<min($0 + options.chunkSize, edits.count)]) }
         progress(0, edits.count)
@@ -256,4 +262,19 @@ public struct StatusReport: Sendable, Equatable {
     public let identity: ReplicaIdentity
     public let summary: ReplicaSummary
     public var byNationalityGroup: [String: Int] = [:]
+}
+
+/// `transform` of every index in 0..<count, computed on every core in chunks: the per-row work of an
+/// import (validation, derived ids, normalisation) is independent from row to row.
+func parallelMap<T: Sendable>(_ count: Int, chunkSize: Int = 2_048, _ transform: @Sendable (Int) -> T) -> [T] {
+    guard count > chunkSize else { return (0..<count).map(transform) }
+    let chunks = (count + chunkSize - 1) / chunkSize
+    var results = [[T]](repeating: [], count: chunks)
+    results.withUnsafeMutableBufferPointer { buffer in
+        nonisolated(unsafe) let slots = buffer
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            slots[chunk] = (chunk * chunkSize..<min(count, (chunk + 1) * chunkSize)).map(transform)
+        }
+    }
+    return results.flatMap { $0 }
 }

@@ -291,6 +291,25 @@ final class ChangeLogReader {
         remember(try OpenedBlock(origin: block.origin, first: block.first, last: block.last, plaintext: plaintext))
     }
 
+    /// Stores a change set inside a range the log skipped (back-fill): into the block whose range
+    /// holds that gap, resealed, or as a block of its own between blocks. Dots belong to one change
+    /// set only, so the set never straddles a block boundary.
+    func insertBelowEnd(_ set: ChangeSet, originIndex: Int64) throws {
+        if let block = try block(set.origin, containing: set.firstSeq) {
+            var sets = try block.entries.indices.map { try block.changeSet(at: $0) }
+            guard !sets.contains(where: { $0.firstSeq == set.firstSeq }) else { return }
+            sets.insert(set, at: sets.firstIndex { $0.firstSeq > set.firstSeq } ?? sets.endIndex)
+            let plaintext = ChangeBlock.encode(sets)
+            try db.execute(sql: "UPDATE changeblock SET body = ?, sets = ? WHERE key = ?", arguments: [
+                Data(ChangeBlock.seal(plaintext, origin: block.origin, first: block.first, last: block.last, key: key)), sets.count,
+                ChangeBlock.key(originIndex, block.first),
+            ])
+            remember(try OpenedBlock(origin: block.origin, first: block.first, last: block.last, plaintext: plaintext))
+        } else {
+            try Self.insert(try Self.seal([set], originIndex: originIndex, key: key), db: db)
+        }
+    }
+
     /// A block ready to insert.
     struct SealedBlock: Sendable {
         let key: Int64

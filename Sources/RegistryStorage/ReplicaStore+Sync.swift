@@ -68,7 +68,7 @@ extension ReplicaStore {
         var bytes = 0
         for (origin, have) in local.counters.sorted(by: { $0.key < $1.key }) where !excluding.contains(origin) && have > vector[origin] {
             guard bytes < maxBytes else { break }
-            let (originSets, originSkips, used) = try feed(origin: origin, site: site, after: vector[origin], budget: maxBytes - bytes)
+            let (originSets, originSkips, used) = try feed(origin: origin, site: site, after: vector, excluding: excluding, budget: maxBytes - bytes)
             sets += originSets
             skips += originSkips
             bytes += used
@@ -76,7 +76,10 @@ extension ReplicaStore {
         return (sets, skips)
     }
 
-    private func feed(origin: ReplicaID, site: String, after seq: UInt64, budget: Int) throws(StorageError) -> ([ChangeSet], [SeqRange], Int) {
+    private func feed(
+        origin: ReplicaID, site: String, after vector: VersionVector, excluding: Set<ReplicaID>, budget: Int
+    ) throws(StorageError) -> ([ChangeSet], [SeqRange], Int) {
+        let seq = vector[origin]
         var sets: [ChangeSet] = []
         var skips: [SeqRange] = []
         var used = 0
@@ -100,12 +103,35 @@ extension ReplicaStore {
                 skips.append(skip)
                 pendingSkip = nil
             }
+            // A record moving to this site: the site skipped its history, so send that too.
+            for earlier in try movedInHistory(set, site: site, vector: vector, excluding: excluding, db: db) {
+                sets.append(earlier)
+                used += 64
+            }
             sets.append(set)
             used += size
             return true
         }
         if let skip = pendingSkip { skips.append(skip) }
         return (sets, skips, used)
+    }
+
+    /// When `set` homes its record at `site` (assigns `site_id`), the record's earlier change sets
+    /// that the site's vector covers: the site skipped them while the record lived elsewhere, and
+    /// stores them now (`apply` back-fills change sets the vector covers but the log lacks).
+    private func movedInHistory(_ set: ChangeSet, site: String, vector: VersionVector, excluding: Set<ReplicaID>, db: Database) throws -> [ChangeSet] {
+        guard let siteField = Schema.entity(set.entity)["site_id"]?.id, case .fields(let changes) = set.content,
+              changes.contains(where: { $0.field == siteField && $0.operation.value == .text(site) }),
+              let stateBytes = try Data.fetchOne(db, sql: "SELECT state FROM record WHERE id = ?", arguments: [Data(set.record.bytes)])
+        else { return [] }
+        let origins = try Self.loadOrigins(db)
+        let history = try origins.codec.decode([UInt8](stateBytes)).history
+        let log = ChangeLogReader(db: db, key: keysForSync.dataKey) { origins.index[$0] }
+        var earlier: [ChangeSet] = []
+        for dot in history where dot != set.dot(at: 0) && !excluding.contains(dot.origin) && dot.seq <= vector[dot.origin] {
+            if let stored = try log.changeSet(containing: dot, record: set.record) { earlier.append(stored) }
+        }
+        return earlier
     }
 
     // MARK: Quarantine

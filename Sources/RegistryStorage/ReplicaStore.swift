@@ -166,7 +166,9 @@ public final class ReplicaStore: Sendable {
     /// Applies change sets received from a peer in one transaction. Known ones are skipped; a gap,
     /// an invalid change or a clock too far ahead refuses the whole batch and changes nothing.
     /// `skips` are dots of origins this replica does not need (outside its scope): they advance the
-    /// version vector without data, so sync stays gap-free.
+    /// version vector without data, so sync stays gap-free. A change set the vector covers but the
+    /// log does not hold was skipped here earlier: its record has since come into this replica's
+    /// scope (a registration moved to this site), and it is stored now (back-fill).
     @discardableResult
     public func apply(_ sets: [ChangeSet], skips: [SeqRange] = [], wallMilliseconds: UInt64) throws(StorageError) -> ApplyOutcome {
         enum Item { case set(ChangeSet), skip(SeqRange) }
@@ -188,7 +190,14 @@ public final class ReplicaStore: Sendable {
                     outcome.skipped += Int(range.lastSeq - max(range.firstSeq, known + 1) + 1)
                 case .set(let set):
                     if context.vector[set.origin] >= set.lastSeq {
-                        outcome.alreadyKnown += 1
+                        guard try !context.holds(set) else {
+                            outcome.alreadyKnown += 1
+                            continue
+                        }
+                        do { try set.validate() } catch { throw StorageError(.invalidChange, "change set \(set.dot(at: 0)): \(error)") }
+                        try context.integrate(set, backfill: true)
+                        outcome.applied += 1
+                        outcome.changes += set.count
                         continue
                     }
                     guard set.firstSeq == context.vector[set.origin] + 1 else {
@@ -476,8 +485,20 @@ public final class ReplicaStore: Sendable {
             return set
         }
 
+        /// Change sets stored below the vector (back-fill), by first dot: each goes into the log where
+        /// its seq range lies (a skipped gap), not at the end.
+        var backfilled: Set<Dot> = []
+
+        /// Whether the log (or this transaction) already holds `set`.
+        func holds(_ set: ChangeSet) throws -> Bool {
+            if let entry = touched[set.record], entry.sets.contains(where: { $0.origin == set.origin && $0.firstSeq == set.firstSeq }) { return true }
+            guard let block = try log.block(set.origin, containing: set.firstSeq) else { return false }
+            return block.index(containing: set.firstSeq) != nil
+        }
+
         /// Applies one change set (already checked) to the touched record and queues its rows.
-        func integrate(_ set: ChangeSet) throws {
+        func integrate(_ set: ChangeSet, backfill: Bool = false) throws {
+            if backfill { backfilled.insert(set.dot(at: 0)) }
             let entry = try load(set.record, entity: set.entity)
             origins.ensure(set.origin)
             let wasErased = entry.state.isErased
@@ -546,9 +567,12 @@ public final class ReplicaStore: Sendable {
         /// The context can go on after a flush (same transaction, fresh record cache).
         func flush() throws {
             var newSets: [ReplicaID: [ChangeSet]] = [:]
+            var backfill: [ChangeSet] = []
             for id in touchOrder {
                 guard let entry = touched[id] else { continue }
-                for set in entry.sets { newSets[set.origin, default: []].append(set) }
+                for set in entry.sets {
+                    if backfilled.contains(set.dot(at: 0)) { backfill.append(set) } else { newSets[set.origin, default: []].append(set) }
+                }
             }
             let sealing = BackgroundSealing(newSets.map { (sets: $0.value.sorted { $0.firstSeq < $1.firstSeq }, originIndex: origins.index[$0.key]!) }, key: store.keys.dataKey)
             for id in touchOrder {
@@ -557,6 +581,8 @@ public final class ReplicaStore: Sendable {
             }
             try insertNewRows()
             try ChangeLogReader.insert(try sealing.blocks(), db: db)
+            for set in backfill { try log.insertBelowEnd(set, originIndex: origins.index[set.origin]!) }
+            backfilled = []
             touched = [:]
             touchOrder = []
             for (origin, seq) in origins.dirty {

@@ -49,6 +49,61 @@ final class SyncStorageTests {
         #expect(try siteA.summary().records == 5)
     }
 
+    @Test("a registration moved to another site reaches it whole: its history, skipped there before, is back-filled")
+    func movedRecordBackfilled() throws {
+        let dir = TemporaryDirectory()
+        let siteA = try Build.store(in: dir, name: "a.sqlite")
+        let siteB = try Build.store(in: dir, name: "b.sqlite")
+        let central = try Build.store(in: dir, name: "c.sqlite", role: .central)
+        let moving = newID(), stayingA = newID(), atB = newID()
+        // At A: a registration made in two transactions, and another that stays.
+        var fromA = try siteA.commit([
+            Build.registration(moving, ["given_name": "Olena", "site_id": "A"]),
+            Build.registration(stayingA, ["given_name": "Petro", "site_id": "A"]),
+        ], wallMilliseconds: wall)
+        fromA += try siteA.commit([Build.registration(moving, ["family_name": "Bondarenko"])], wallMilliseconds: wall + 1)
+        let fromB = try siteB.commit([Build.registration(atB, ["given_name": "Taras", "site_id": "B"])], wallMilliseconds: wall)
+        try central.apply(fromA + fromB, wallMilliseconds: wall + 2)
+        // The central node corrects B's record, then A's moving one, then B's again: one central
+        // block at B with a gap where the correction of A's record sits.
+        for (id, name) in [(atB, "Shevchenko"), (moving, "Bondarenko-Kovalenko"), (atB, "Shevchenko-Melnyk")] {
+            try central.commit([Build.registration(id, ["family_name": name])], wallMilliseconds: wall + 3)
+        }
+        var lastBatches: [([ChangeSet], [SeqRange])] = []
+        func syncB() throws -> Int {
+            var applied = 0
+            lastBatches = []
+            for _ in 0..<20 {
+                let (sets, skips) = try central.feed(forSite: "B", after: try siteB.versionVector, excluding: [siteB.identity.replicaID], maxBytes: 1 << 20)
+                if sets.isEmpty && skips.isEmpty { break }
+                applied += try siteB.apply(sets, skips: skips, wallMilliseconds: wall + 5).applied
+                lastBatches.append((sets, skips))
+            }
+            return applied
+        }
+        _ = try syncB()
+        #expect(try siteB.record(moving) == nil, "not B's yet")
+        #expect(try siteB.record(atB)?.text("family_name") == "Shevchenko-Melnyk")
+
+        // A hands the registration over to B; the change reaches the central node, then B.
+        let handover = try siteA.commit([Build.registration(moving, ["site_id": "B"])], wallMilliseconds: wall + 6)
+        try central.apply(handover, wallMilliseconds: wall + 7)
+        #expect(try syncB() == 4, "A's two change sets and the central correction, skipped at B before, plus the hand-over")
+        let moved = try #require(try siteB.record(moving))
+        #expect(moved.text("given_name") == "Olena")
+        #expect(moved.text("family_name") == "Bondarenko-Kovalenko")
+        #expect(moved.text("site_id") == "B")
+        #expect(try siteB.record(stayingA) == nil, "A's other registration stays out of B's scope")
+        #expect(try siteB.record(atB)?.text("family_name") == "Shevchenko-Melnyk", "the central block that took the back-filled change still reads")
+        #expect(try siteB.versionVector == central.versionVector)
+        // A re-sent batch changes nothing, and then there is nothing more to send.
+        let moveBatches = lastBatches
+        #expect(moveBatches.count == 1)
+        for (sets, skips) in moveBatches { #expect(try siteB.apply(sets, skips: skips, wallMilliseconds: wall + 8).applied == 0) }
+        #expect(try syncB() == 0)
+        #expect(try siteB.changeSets(from: central.identity.replicaID, after: 0).count == 3)
+    }
+
     @Test("a skip past a gap is refused; known skips are no-ops")
     func skipRules() throws {
         let dir = TemporaryDirectory()

@@ -29,6 +29,29 @@ struct SyncBehaviourTests {
         #expect(exposition.contains("regsync_site_lag_changes"))
     }
 
+    @Test("a registration handed over to another site reaches it whole, over the sync protocol")
+    func handOver() async throws {
+        let harness = try Harness(sites: 2)
+        let (from, to) = (harness.sites[0], harness.sites[1])
+        let transport = InMemoryTransport(responder: harness.responder)
+        let id = try from.registry.register(RegistrationInput(["given_name": "Olena", "family_name": "Kovalenko", "birth_date": "1984-05-02", "site_id": from.identity.siteID]))
+        try from.registry.edit(id, RegistrationInput(["birth_place": "Kharkiv"]))
+        _ = try await SiteSynchronizer(node: from, transport: transport).syncOnce()
+        _ = try await SiteSynchronizer(node: to, transport: transport).syncOnce()
+        #expect(try to.registry.show(id) == nil, "not homed at the second site yet")
+
+        try from.registry.edit(id, RegistrationInput(["site_id": to.identity.siteID]))
+        _ = try await SiteSynchronizer(node: from, transport: transport).syncOnce()
+        let received = try await SiteSynchronizer(node: to, transport: transport).syncOnce()
+        #expect(received.changesReceived > 0)
+        let row = try #require(try to.registry.show(id))
+        #expect(row.columns["given_name"] == "Olena" && row.columns["family_name"] == "Kovalenko")
+        #expect(row.columns["birth_place"] == "Kharkiv" && row.columns["site_id"] == to.identity.siteID)
+        #expect(try to.store.versionVector == harness.central.store.versionVector)
+        let again = try await SiteSynchronizer(node: to, transport: transport).syncOnce()
+        #expect(again.changesReceived == 0)
+    }
+
     @Test("an unknown node is refused without a channel; a node enrolled elsewhere too")
     func unknownSender() async throws {
         let harness = try Harness(sites: 1)

@@ -263,18 +263,3 @@ public struct StatusReport: Sendable, Equatable {
     public let summary: ReplicaSummary
     public var byNationalityGroup: [String: Int] = [:]
 }
-
-/// `transform` of every index in 0..<count, computed on every core in chunks: the per-row work of an
-/// import (validation, derived ids, normalisation) is independent from row to row.
-func parallelMap<T: Sendable>(_ count: Int, chunkSize: Int = 2_048, _ transform: @Sendable (Int) -> T) -> [T] {
-    guard count > chunkSize else { return (0..<count).map(transform) }
-    let chunks = (count + chunkSize - 1) / chunkSize
-    var results = [[T]](repeating: [], count: chunks)
-    results.withUnsafeMutableBufferPointer { buffer in
-        nonisolated(unsafe) let slots = buffer
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            slots[chunk] = (chunk * chunkSize..<min(count, (chunk + 1) * chunkSize)).map(transform)
-        }
-    }
-    return results.flatMap { $0 }
-}

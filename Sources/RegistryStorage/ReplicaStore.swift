@@ -549,7 +549,7 @@ public final class ReplicaStore: Sendable {
             return view
         }
 
-        private func terms(_ view: RecordView) -> [[UInt8]] {
+        static func terms(_ view: RecordView, store: ReplicaStore) -> [[UInt8]] {
             Array(Set(store.indexTerms(view).map { BlindIndex.term($0, key: store.keys.indexKey) }))
         }
 
@@ -558,7 +558,7 @@ public final class ReplicaStore: Sendable {
         private func storedTerms(_ entry: Touched, id: RecordID) throws -> [[UInt8]] {
             if let known = entry.storedTerms { return known }
             guard let stored = entry.stored, !stored.isErased else { return [] }
-            let known = terms(try view(id, stored, of: entry))
+            let known = Self.terms(try view(id, stored, of: entry), store: store)
             entry.storedTerms = known
             return known
         }
@@ -575,9 +575,14 @@ public final class ReplicaStore: Sendable {
                 }
             }
             let sealing = BackgroundSealing(newSets.map { (sets: $0.value.sorted { $0.firstSeq < $1.firstSeq }, originIndex: origins.index[$0.key]!) }, key: store.keys.dataKey)
+            let fresh = touchOrder.compactMap { id in touched[id].flatMap { $0.isNew && !$0.state.isErased ? (id, $0) : nil } }
+            let store = store
+            nonisolated(unsafe) let (entries, codec) = (fresh, origins.codec)  // read only while the rows are computed
+            let rows = parallelMap(fresh.count, chunkSize: 256) { Self.newRow(entries[$0].0, entries[$0].1, store: store, codec: codec) }
+            var precomputed = Dictionary(uniqueKeysWithValues: zip(fresh.map(\.0), rows))
             for id in touchOrder {
                 guard let entry = touched[id] else { continue }
-                try write(id, entry)
+                try write(id, entry, precomputed: precomputed.removeValue(forKey: id))
             }
             try insertNewRows()
             try ChangeLogReader.insert(try sealing.blocks(), db: db)
@@ -594,7 +599,48 @@ public final class ReplicaStore: Sendable {
             try ReplicaStore.setMeta(db, "hlc", (0..<8).map { UInt8(truncatingIfNeeded: raw >> (56 - 8 * $0)) })
         }
 
-        private func write(_ id: RecordID, _ entry: Touched) throws {
+        /// The row of a record new in this transaction: a pure function of its change sets (every
+        /// live value is in them), so rows of a batch are computed on all cores before the SQLite part.
+        static func newRow(_ id: RecordID, _ entry: Touched, store: ReplicaStore, codec: RecordStateCodec) -> NewRecord {
+            let view = RecordView(id: id, state: entry.state) { dot in
+                for set in entry.sets where set.origin == dot.origin && set.firstSeq <= dot.seq && dot.seq <= set.lastSeq {
+                    guard case .fields(let fields) = set.content else { return nil }
+                    return fields[Int(dot.seq - set.firstSeq)].operation.value
+                }
+                return nil
+            }
+            let facts = RowFacts(view, store: store)
+            let stateBytes = Data(codec.encode(entry.state, history: entry.sets.map { $0.dot(at: 0) }))
+            return NewRecord(id: id.bytes, columns: [
+                Data(id.bytes).databaseValue, entry.state.entity.rawValue.databaseValue, stateBytes.databaseValue,
+                facts.status.databaseValue, facts.conflicts.databaseValue, false.databaseValue, facts.home.databaseValue,
+            ], terms: Self.terms(view, store: store))
+        }
+
+        /// What a record row shows besides its state: computed from the record's view.
+        struct RowFacts {
+            var status: String?
+            var conflicts = 0
+            var home: String?
+
+            init(_ view: RecordView, store: ReplicaStore) {
+                conflicts = view.conflicts.count
+                home = view["site_id"]?.values.compactMap(\.text).first
+                if view.entity == .registration, let catalogue = store.catalogue {
+                    status = catalogue.currentStatus(of: view.statusEvents).code
+                }
+            }
+
+            init(status: String?, conflicts: Int, home: String?) {
+                (self.status, self.conflicts, self.home) = (status, conflicts, home)
+            }
+        }
+
+        private func write(_ id: RecordID, _ entry: Touched, precomputed: NewRecord?) throws {
+            if let precomputed {
+                newRecords.append(precomputed)
+                return
+            }
             let state = entry.state
             var status: String?
             var conflicts = 0
@@ -604,12 +650,8 @@ public final class ReplicaStore: Sendable {
                 let needsView = entry.isNew || !entry.changedFields.isDisjoint(with: store.viewTriggers(state.entity))
                 if needsView {
                     let view = try view(id, state, of: entry)
-                    conflicts = view.conflicts.count
-                    home = view["site_id"]?.values.compactMap(\.text).first
-                    if state.entity == .registration, let catalogue = store.catalogue {
-                        status = catalogue.currentStatus(of: view.statusEvents).code
-                    }
-                    if entry.isNew || !entry.changedFields.isDisjoint(with: store.indexedFields) { newTerms = terms(view) }
+                    (status, conflicts, home) = { ($0.status, $0.conflicts, $0.home) }(RowFacts(view, store: store))
+                    if entry.isNew || !entry.changedFields.isDisjoint(with: store.indexedFields) { newTerms = Self.terms(view, store: store) }
                 } else if let row = try Row.fetchOne(db, cachedSQL: "SELECT status, conflicts, home FROM record WHERE rowid = ?", arguments: [entry.rowid]) {
                     status = row["status"]
                     conflicts = row["conflicts"]

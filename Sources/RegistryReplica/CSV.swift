@@ -14,20 +14,30 @@ enum CSV {
     }
 
     /// Parses `text` into records. Quotes may span lines; `""` is a quote; CRLF and LF both end records.
+    /// Works on UTF-8 bytes: every delimiter is ASCII, and a UTF-8 multi-byte sequence never contains
+    /// an ASCII byte, so names in any script pass through untouched.
     static func parse(_ text: String) throws(ParseError) -> [Record] {
+        var text = text
+        text.makeContiguousUTF8()
+        let result: Result<[Record], ParseError> = text.utf8.withContiguousStorageIfAvailable { bytes in
+            do throws(ParseError) { return .success(try parse(bytes)) } catch { return .failure(error) }
+        } ?? .failure(ParseError(line: 1, reason: "text is not contiguous"))
+        return try result.get()
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) -> [Record] {
+        let (comma, quote, newline, carriageReturn) = (UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r"))
         var records: [Record] = []
         var fields: [String] = []
-        var field = String.UnicodeScalarView()
+        var field: [UInt8] = []
         var line = 1
         var recordLine = 1
         var inQuotes = false
         var afterQuote = false
-        var scalars = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
 
         func endField() {
-            fields.append(String(field))
-            field = String.UnicodeScalarView()
+            fields.append(String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
             afterQuote = false
         }
         func endRecord() {
@@ -36,41 +46,40 @@ enum CSV {
             fields = []
         }
 
-        while let scalar = pending ?? scalars.next() {
-            pending = nil
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
             if inQuotes {
-                if scalar == "\"" {
-                    if let next = scalars.next() {
-                        if next == "\"" { field.append("\"") } else {
-                            inQuotes = false
-                            afterQuote = true
-                            pending = next
-                        }
+                if byte == quote {
+                    if index < bytes.count, bytes[index] == quote {
+                        field.append(quote)
+                        index += 1
                     } else {
                         inQuotes = false
                         afterQuote = true
                     }
                 } else {
-                    if scalar == "\n" { line += 1 }
-                    field.append(scalar)
+                    if byte == newline { line += 1 }
+                    field.append(byte)
                 }
                 continue
             }
-            switch scalar {
-            case ",":
+            switch byte {
+            case comma:
                 endField()
-            case "\r":
+            case carriageReturn:
                 continue
-            case "\n":
+            case newline:
                 endRecord()
                 line += 1
                 recordLine = line
-            case "\"":
+            case quote:
                 guard field.isEmpty, !afterQuote else { throw ParseError(line: line, reason: "quote inside an unquoted field") }
                 inQuotes = true
             default:
                 guard !afterQuote else { throw ParseError(line: line, reason: "text after a closing quote") }
-                field.append(scalar)
+                field.append(byte)
             }
         }
         guard !inQuotes else { throw ParseError(line: recordLine, reason: "quoted field is not closed") }

@@ -74,6 +74,9 @@ extension Registry {
         } catch {
             throw ReplicaError(error)
         }
+        // Id order, whatever order the replica stored them in: every node gets the same run.
+        let order = run.ids.indices.sorted { run.ids[$0] < run.ids[$1] }
+        (run.ids, run.references, run.checks, run.people) = (order.map { run.ids[$0] }, order.map { run.references[$0] }, order.map { run.checks[$0] }, order.map { run.people[$0] })
         if let matchThreshold {
             run.configuration.matchThreshold = matchThreshold
             run.configuration.possibleThreshold = min(run.configuration.possibleThreshold, matchThreshold)

@@ -194,7 +194,7 @@ public final class Registry: Sendable {
         return rows
     }
 
-    /// Every live registration, in id order.
+    /// Every live registration, in the order this replica stored them.
     public func forEachRegistration(_ body: (RegistrationRow) throws(ReplicaError) -> Void) throws(ReplicaError) {
         var failure: ReplicaError?
         do {

@@ -8,6 +8,12 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// How the release daemon is linked on Linux, to keep an idle site small (Daemon/OPERATIONS.md):
+/// with lld, relative relocations packed (DT_RELR: kilobytes instead of megabytes of relocation
+/// records read at start-up) and no export of our own symbols (`--static-swift-stdlib` exports them
+/// all otherwise, megabytes of symbol tables the dynamic loader walks).
+let daemonReleaseLinkFlags = ["-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+
 let package = Package(
     name: "RegistrySync",
     platforms: [.macOS(.v15)],
@@ -36,6 +42,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .target(name: "RegistryCore", swiftSettings: strict),
         .target(name: "RegistryCrypto", dependencies: ["CSodium"], swiftSettings: strict),
         .target(
@@ -54,7 +61,7 @@ let package = Package(
         .target(
             name: "RegistrySync",
             dependencies: [
-                "RegistryCore", "RegistryCrypto", "RegistryStorage", "RegistryReplica", "RegistryProtocol",
+                "RegistryCore", "RegistryCrypto", "RegistryStorage", "RegistryReplica", "RegistryProtocol", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,8 +80,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "regsyncd",
-            dependencies: ["RegistrySync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict
+            dependencies: [
+                "RegistrySync", "RegistryCrypto", "RegistryReplica", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(daemonReleaseLinkFlags, .when(platforms: [.linux], configuration: .release))]
         ),
         .target(
             name: "RegistryTestSupport",

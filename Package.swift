@@ -8,6 +8,12 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// How the release daemon is linked on Linux, to keep an idle site small (Daemon/OPERATIONS.md):
+/// with lld, relative relocations packed (DT_RELR: kilobytes instead of megabytes of relocation
+/// records read at start-up) and no export of our own symbols (`--static-swift-stdlib` exports them
+/// all otherwise, megabytes of symbol tables the dynamic loader walks).
+let daemonReleaseLinkFlags = ["-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+
 let package = Package(
     name: "RegistrySync",
     platforms: [.macOS(.v15)],
@@ -27,15 +33,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
-        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .target(name: "RegistryCore", dependencies: ["CZlib"], swiftSettings: strict),
         .target(name: "RegistryCrypto", dependencies: ["CSodium"], swiftSettings: strict),
         .target(
@@ -57,14 +64,15 @@ let package = Package(
         .target(
             name: "RegistrySync",
             dependencies: [
-                "RegistryCore", "RegistryCrypto", "RegistryStorage", "RegistryReplica", "RegistryProtocol",
+                "RegistryCore", "RegistryCrypto", "RegistryStorage", "RegistryReplica", "RegistryProtocol", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict
@@ -76,8 +84,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "regsyncd",
-            dependencies: ["RegistrySync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict
+            dependencies: [
+                "RegistrySync", "RegistryCrypto", "RegistryReplica", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(daemonReleaseLinkFlags, .when(platforms: [.linux], configuration: .release))]
         ),
         .target(
             name: "RegistryTestSupport",

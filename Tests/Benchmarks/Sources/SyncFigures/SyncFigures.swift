@@ -192,14 +192,52 @@ struct SyncFigures {
         try process.run()
         try await Task.sleep(nanoseconds: 8_000_000_000)
         let synced = try pair.central.registry.statusReport().summary.records
-        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
-        let rssKiB = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? -1
-        let hwmKiB = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? -1
+        let proc = "/proc/\(process.processIdentifier)"
+        let status = kibFields(readProcFile(proc + "/status"))
+        let rollup = kibFields(readProcFile(proc + "/smaps_rollup"))
+        let top = residentByMapping(readProcFile(proc + "/smaps"))
         process.terminate()
         process.waitUntilExit()
         await server.stop()
-        let mib = Double(rssKiB) / 1024
-        print(String(format: "idle site daemon: %.1f MiB resident after syncing %d registrations and idling (peak %.1f MiB; target ≤ 30 MB)", mib, synced, Double(hwmKiB) / 1024))
-        return ["resident_mib": mib, "peak_mib": Double(hwmKiB) / 1024]
+        func mib(_ kib: Int?) -> Double { Double(kib ?? -1024) / 1024 }
+        let rss = mib(status["VmRSS"]), peak = mib(status["VmHWM"])
+        print(String(format: "idle site daemon: %.1f MiB resident after syncing %d registrations and idling (peak %.1f MiB; target ≤ 30 MB = 28.6 MiB)", rss, synced, peak))
+        print(String(format: "  VmRSS = RssAnon %.1f + RssFile %.1f + RssShmem %.1f MiB; Pss %.1f MiB (anon %.1f, file %.1f); Private_Dirty %.1f MiB",
+                     mib(status["RssAnon"]), mib(status["RssFile"]), mib(status["RssShmem"]), mib(rollup["Pss"]), mib(rollup["Pss_Anon"]), mib(rollup["Pss_File"]), mib(rollup["Private_Dirty"])))
+        print("  largest mappings by Rss (KiB, summed per file):")
+        for (name, kib) in top.prefix(12) { print("    \(String(kib).padding(toLength: 7, withPad: " ", startingAt: 0)) \(name)") }
+        return ["resident_mib": rss, "peak_mib": peak, "anon_mib": mib(status["RssAnon"]), "file_mib": mib(status["RssFile"]), "pss_mib": mib(rollup["Pss"])]
+    }
+
+    /// A /proc file read to its end (they report size 0, so read until EOF rather than trusting stat).
+    static func readProcFile(_ path: String) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// "Name:   123 kB" lines of /proc/PID/status or smaps_rollup, as KiB by name.
+    static func kibFields(_ text: String) -> [String: Int] {
+        var fields: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split { $0 == " " || $0 == "\t" }
+            guard parts.count >= 2, parts[0].hasSuffix(":"), let value = Int(parts[1]) else { continue }
+            fields[String(parts[0].dropLast())] = value
+        }
+        return fields
+    }
+
+    /// Rss of /proc/PID/smaps summed per mapped file (anonymous mappings as "[anon]"), largest first.
+    static func residentByMapping(_ smaps: String) -> [(String, Int)] {
+        var sums: [String: Int] = [:]
+        var current = "[anon]"
+        for line in smaps.split(separator: "\n") {
+            let parts = line.split { $0 == " " || $0 == "\t" }
+            if let first = parts.first, first.contains("-"), !first.hasSuffix(":") {
+                current = parts.count >= 6 ? String(parts[5...].joined(separator: " ")) : "[anon]"
+            } else if parts.first == "Rss:", parts.count >= 2, let kib = Int(parts[1]) {
+                sums[current, default: 0] += kib
+            }
+        }
+        return sums.filter { $0.value > 0 }.sorted { $0.value > $1.value }
     }
 }

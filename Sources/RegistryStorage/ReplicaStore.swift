@@ -340,6 +340,9 @@ public final class ReplicaStore: Sendable {
         }
     }
 
+    /// Frees SQLite's page cache (it refills on demand): an idle daemon keeps no pages it does not need.
+    public func releaseMemory() { queue.releaseMemory() }
+
     private func read<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
         try Self.guarded { try queue.read(body) }
     }

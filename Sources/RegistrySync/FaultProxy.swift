@@ -20,12 +20,13 @@ public final class FaultProxy: Sendable {
         public var duplicate: Double
         /// Emulated link speed in each direction, bytes per second (nil: as fast as loopback).
         public var bytesPerSecond: Int?
-        /// Close every connection after a random lifetime in this range of milliseconds (nil: never).
-        public var connectionLifetimeMilliseconds: ClosedRange<Int64>?
+        /// The link goes down every so often (a random interval in this range of milliseconds, nil:
+        /// never): every connection open at that moment is cut, whoever opened it and whenever.
+        public var linkCutEveryMilliseconds: ClosedRange<Int64>?
 
         public init(
             drop: Double = 0, truncate: Double = 0, stall: Double = 0, stallMilliseconds: Int64 = 0, duplicate: Double = 0,
-            bytesPerSecond: Int? = nil, connectionLifetimeMilliseconds: ClosedRange<Int64>? = nil
+            bytesPerSecond: Int? = nil, linkCutEveryMilliseconds: ClosedRange<Int64>? = nil
         ) {
             self.drop = drop
             self.truncate = truncate
@@ -33,7 +34,7 @@ public final class FaultProxy: Sendable {
             self.stallMilliseconds = stallMilliseconds
             self.duplicate = duplicate
             self.bytesPerSecond = bytesPerSecond
-            self.connectionLifetimeMilliseconds = connectionLifetimeMilliseconds
+            self.linkCutEveryMilliseconds = linkCutEveryMilliseconds
         }
 
         public static let none = Faults()
@@ -51,6 +52,8 @@ public final class FaultProxy: Sendable {
     }
 
     let state: NIOLockedValueBox<(faults: Faults, random: UInt64, statistics: Statistics)>
+    /// Client connections open now (what a link cut closes).
+    let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     let upstreamPort: Int
     let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
@@ -71,6 +74,20 @@ public final class FaultProxy: Sendable {
         channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
         port = channel.localAddress?.port ?? 0
         box.value = self
+        scheduleLinkCut()
+    }
+
+    /// Cuts every open connection at random intervals, for as long as the proxy runs.
+    private func scheduleLinkCut() {
+        guard let every = faults.linkCutEveryMilliseconds else { return }
+        let after = every.lowerBound + Int64(draw() * Double(every.upperBound - every.lowerBound))
+        group.next().scheduleTask(in: .milliseconds(after)) { [weak self] in
+            guard let self else { return }
+            let cut = self.open.withLockedValue { open in defer { open = [:] }; return Array(open.values) }
+            if !cut.isEmpty { self.count { $0.dropped += cut.count } }
+            for channel in cut { channel.close(promise: nil) }
+            self.scheduleLinkCut()
+        }
     }
 
     public var faults: Faults {
@@ -121,15 +138,7 @@ private final class ClientSide: ChannelInboundHandler, @unchecked Sendable {
     func channelActive(context: ChannelHandlerContext) {
         proxy.count { $0.connections += 1 }
         let client = context.channel
-        if let lifetime = proxy.faults.connectionLifetimeMilliseconds {
-            let span = Double(lifetime.upperBound - lifetime.lowerBound)
-            let after = lifetime.lowerBound + Int64(proxy.draw() * span)
-            context.eventLoop.scheduleTask(in: .milliseconds(after)) { [weak self] in
-                self?.proxy.count { $0.dropped += 1 }
-                client.close(promise: nil)
-                self?.upstream?.close(promise: nil)
-            }
-        }
+        proxy.open.withLockedValue { $0[ObjectIdentifier(client)] = client }
         proxy.connectUpstream(on: context.eventLoop, forwardingTo: client).whenComplete { result in
             switch result {
             case .success(let upstream):
@@ -162,6 +171,7 @@ private final class ClientSide: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        proxy.open.withLockedValue { $0[ObjectIdentifier(context.channel)] = nil }
         upstream?.close(promise: nil)
         context.fireChannelInactive()
     }
@@ -206,6 +216,7 @@ private final class ServerSide: ChannelInboundHandler, @unchecked Sendable {
             proxy.count { $0.stalled += 1 }
             let throttle = self.throttle
             let held = buffer
+            throttle.hold(until: .now() + .milliseconds(faults.stallMilliseconds))
             context.eventLoop.scheduleTask(in: .milliseconds(faults.stallMilliseconds)) {
                 throttle.send(held, to: client, rate: faults.bytesPerSecond, on: client.eventLoop)
             }
@@ -214,8 +225,10 @@ private final class ServerSide: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    /// The central node closed (it does after answering a `Connection: close` request): like a real
+    /// proxy, deliver what is still paced or held, then close the client's side.
     func channelInactive(context: ChannelHandlerContext) {
-        client?.close(promise: nil)
+        if let client { throttle.whenDrained(on: client.eventLoop) { client.close(promise: nil) } }
         context.fireChannelInactive()
     }
 
@@ -226,6 +239,17 @@ private final class ServerSide: ChannelInboundHandler, @unchecked Sendable {
 /// would have finished sending the previous ones.
 private final class Throttle: @unchecked Sendable {
     private var nextFree = NIODeadline.now()
+    private var heldUntil = NIODeadline.now()
+
+    /// Data held back (a stall) will be sent at `deadline`.
+    func hold(until deadline: NIODeadline) { heldUntil = max(heldUntil, deadline) }
+
+    /// Runs `body` once everything sent or held so far has gone out.
+    func whenDrained(on loop: any EventLoop, _ body: @escaping @Sendable () -> Void) {
+        let done = max(nextFree, heldUntil)
+        guard done > .now() else { return body() }
+        loop.scheduleTask(deadline: done + .milliseconds(1)) { self.whenDrained(on: loop, body) }
+    }
 
     func send(_ buffer: ByteBuffer, to channel: any Channel, rate: Int?, on loop: any EventLoop) {
         guard let rate, rate > 0 else {

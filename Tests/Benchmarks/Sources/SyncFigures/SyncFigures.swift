@@ -162,7 +162,7 @@ struct SyncFigures {
 
         let pair = try Pair(registrations: count, seed: 21)
         let server = try await Server(pair)
-        let proxy = try await FaultProxy(upstreamPort: server.port, faults: .init(bytesPerSecond: rate, connectionLifetimeMilliseconds: 2_000...4_000), seed: 5)
+        let proxy = try await FaultProxy(upstreamPort: server.port, faults: .init(bytesPerSecond: rate, linkCutEveryMilliseconds: 2_000...4_000), seed: 5)
         let synchronizer = SiteSynchronizer(node: pair.site, transport: HTTPSyncTransport(url: "http://127.0.0.1:\(proxy.port)", timeoutSeconds: 10), maxBatchBytes: 4 * 1024)
         let started = Date()
         var attempts = 0

@@ -385,7 +385,7 @@ public final class ReplicaStore: Sendable {
 
         /// A record this transaction touches (a class: it is updated in place, never copied).
         final class Touched {
-            var rowid: Int64?
+            let rowid: Int64?
             var state: RecordState
             /// The state on disk before this transaction (nil for a new record).
             let stored: RecordState?

@@ -143,6 +143,8 @@ struct DaemonOptions {
             }
             guard argument.hasPrefix("--") else { throw UsageError("unexpected argument '\(argument)'") }
             var name = String(argument.dropFirst(2))
+            let known = ["dir", "listen", "passphrase-file", "interval", "central", "log-level", "match-index-interval"]
+            guard known.contains(String(name.prefix { $0 != "=" })) else { throw UsageError("unknown option '--\(name.prefix { $0 != "=" })'") }
             let value: String
             if let equals = name.firstIndex(of: "=") {
                 value = String(name[name.index(after: equals)...])

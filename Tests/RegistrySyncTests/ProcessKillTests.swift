@@ -31,6 +31,21 @@ struct ProcessKillTests {
 
     func freePort() -> Int { 20_000 + Int.random(in: 0..<30_000) }
 
+    @Test("regsyncd refuses bad options with a usage error (exit 64) that names the option")
+    func usageErrors() throws {
+        let dir = TemporaryDirectory("regsyncd-usage")
+        for (arguments, message) in [
+            (["--bogus"], "unknown option '--bogus'"), (["--dir"], "missing value for '--dir'"),
+            (["--dir", "a", "--dir", "b"], "'--dir' given more than once"), (["--dir", "a", "--interval", "soon"], "--interval"),
+        ] {
+            let process = try start(arguments, log: dir.file("usage.log"))
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 64, "\(arguments)")
+            let log = (try? String(contentsOfFile: dir.file("usage.log"), encoding: .utf8)) ?? ""
+            #expect(log.contains(message), "\(arguments): \(log.prefix(200))")
+        }
+    }
+
     /// Waits until something accepts TCP connections on the port.
     func waitForHealth(_ port: Int) async throws {
         for _ in 0..<150 {

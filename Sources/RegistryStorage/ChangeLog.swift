@@ -279,35 +279,31 @@ final class ChangeLogReader {
     /// (what an erasure leaves: dots, no values), resealing the block.
     func redact(_ record: RecordID, inBlockOf dot: Dot) throws {
         guard let block = try block(dot.origin, containing: dot.seq), let index = originIndex(dot.origin) else { return }
-        var sets: [ChangeSet] = []
-        for position in block.entries.indices {
-            let set = try block.changeSet(at: position)
-            sets.append(set.record == record ? set.redacted : set)
-        }
-        let plaintext = ChangeBlock.encode(sets)
-        try db.execute(sql: "UPDATE changeblock SET body = ? WHERE key = ?", arguments: [
-            Data(ChangeBlock.seal(plaintext, origin: block.origin, first: block.first, last: block.last, key: key)), ChangeBlock.key(index, block.first),
-        ])
-        remember(try OpenedBlock(origin: block.origin, first: block.first, last: block.last, plaintext: plaintext))
+        let sets = try block.entries.indices.map { try block.changeSet(at: $0) }
+        try rewrite(block, originIndex: index, with: sets.map { $0.record == record ? $0.redacted : $0 })
     }
 
     /// Stores a change set inside a range the log skipped (back-fill): into the block whose range
     /// holds that gap, resealed, or as a block of its own between blocks. Dots belong to one change
     /// set only, so the set never straddles a block boundary.
     func insertBelowEnd(_ set: ChangeSet, originIndex: Int64) throws {
-        if let block = try block(set.origin, containing: set.firstSeq) {
-            var sets = try block.entries.indices.map { try block.changeSet(at: $0) }
-            guard !sets.contains(where: { $0.firstSeq == set.firstSeq }) else { return }
-            sets.insert(set, at: sets.firstIndex { $0.firstSeq > set.firstSeq } ?? sets.endIndex)
-            let plaintext = ChangeBlock.encode(sets)
-            try db.execute(sql: "UPDATE changeblock SET body = ?, sets = ? WHERE key = ?", arguments: [
-                Data(ChangeBlock.seal(plaintext, origin: block.origin, first: block.first, last: block.last, key: key)), sets.count,
-                ChangeBlock.key(originIndex, block.first),
-            ])
-            remember(try OpenedBlock(origin: block.origin, first: block.first, last: block.last, plaintext: plaintext))
-        } else {
-            try Self.insert(try Self.seal([set], originIndex: originIndex, key: key), db: db)
+        guard let block = try block(set.origin, containing: set.firstSeq) else {
+            return try Self.insert(try Self.seal([set], originIndex: originIndex, key: key), db: db)
         }
+        var sets = try block.entries.indices.map { try block.changeSet(at: $0) }
+        guard !sets.contains(where: { $0.firstSeq == set.firstSeq }) else { return }
+        sets.insert(set, at: sets.firstIndex { $0.firstSeq > set.firstSeq } ?? sets.endIndex)
+        try rewrite(block, originIndex: originIndex, with: sets)
+    }
+
+    /// Replaces a block's change sets (same range) under a fresh nonce, and keeps the new version open.
+    private func rewrite(_ block: OpenedBlock, originIndex: Int64, with sets: [ChangeSet]) throws {
+        let plaintext = ChangeBlock.encode(sets)
+        try db.execute(sql: "UPDATE changeblock SET body = ?, sets = ? WHERE key = ?", arguments: [
+            Data(ChangeBlock.seal(plaintext, origin: block.origin, first: block.first, last: block.last, key: key)), sets.count,
+            ChangeBlock.key(originIndex, block.first),
+        ])
+        remember(try OpenedBlock(origin: block.origin, first: block.first, last: block.last, plaintext: plaintext))
     }
 
     /// A block ready to insert.

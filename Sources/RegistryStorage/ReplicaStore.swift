@@ -397,6 +397,14 @@ public final class ReplicaStore: Sendable {
             var changedFields: Set<FieldID> = []
             var isNew: Bool { rowid == nil }
 
+            /// The value this transaction's change sets of the record wrote at `dot`: `.some(nil)` for a
+            /// clear, a removal or a redacted change; nil when none of them holds the dot.
+            func value(at dot: Dot) -> Value?? {
+                guard let set = sets.last(where: { $0.origin == dot.origin && $0.firstSeq <= dot.seq && dot.seq <= $0.lastSeq }) else { return nil }
+                guard case .fields(let fields) = set.content else { return .some(nil) }
+                return .some(fields[Int(dot.seq - set.firstSeq)].operation.value)
+            }
+
             init(rowid: Int64?, state: RecordState, history: [Dot] = []) {
                 self.rowid = rowid
                 self.state = state
@@ -536,10 +544,7 @@ public final class ReplicaStore: Sendable {
 
         /// The value a change wrote: from this transaction's change sets of the record, else the log.
         private func resolve(_ dot: Dot, in entry: Touched, id: RecordID) throws -> Value? {
-            for set in entry.sets.reversed() where set.origin == dot.origin && set.firstSeq <= dot.seq && dot.seq <= set.lastSeq {
-                guard case .fields(let fields) = set.content else { return nil }
-                return fields[Int(dot.seq - set.firstSeq)].operation.value
-            }
+            if let own = entry.value(at: dot) { return own }
             return try log.value(at: dot, record: id)
         }
 
@@ -605,13 +610,7 @@ public final class ReplicaStore: Sendable {
         /// The row of a record new in this transaction: a pure function of its change sets (every
         /// live value is in them), so rows of a batch are computed on all cores before the SQLite part.
         static func newRow(_ id: RecordID, _ entry: Touched, store: ReplicaStore, codec: RecordStateCodec) -> NewRecord {
-            let view = RecordView(id: id, state: entry.state) { dot in
-                for set in entry.sets where set.origin == dot.origin && set.firstSeq <= dot.seq && dot.seq <= set.lastSeq {
-                    guard case .fields(let fields) = set.content else { return nil }
-                    return fields[Int(dot.seq - set.firstSeq)].operation.value
-                }
-                return nil
-            }
+            let view = RecordView(id: id, state: entry.state) { entry.value(at: $0) ?? nil }
             let facts = RowFacts(view, store: store)
             let stateBytes = Data(codec.encode(entry.state, history: entry.sets.map { $0.dot(at: 0) }))
             return NewRecord(id: id.bytes, columns: [

@@ -70,7 +70,7 @@ enum RegistrationFile {
                 rows.append(Row(line: record.line, input: RegistrationInput([:]), fields: record.fields))
                 continue
             }
-            rows.append(Row(line: record.line, input: RegistrationInput(Dictionary(uniqueKeysWithValues: zip(columns, record.fields))), fields: record.fields))
+            rows.append(Row(line: record.line, input: RegistrationInput(columns: columns, cells: record.fields), fields: record.fields))
         }
         return (rows, issues)
     }

@@ -31,7 +31,8 @@ public struct NodeKeys: Sendable {
         NodeKeys(master: .generate(), signing: .generate(), keyExchange: .generate())
     }
 
-    var storageKeys: StorageKeys { StorageKeys(master: master) }
+    /// Derived once: every imported row's id and every blind term is keyed with them.
+    let storageKeys: StorageKeys
 
     /// Layout: version byte 1, then master key, signing seed and key-exchange seed, 32 bytes each.
     func serialized() -> SecureBytes {
@@ -45,6 +46,7 @@ public struct NodeKeys: Sendable {
 
     init(master: SymmetricKey, signing: SigningKey, keyExchange: KeyExchangeKey) {
         self.master = master
+        storageKeys = StorageKeys(master: master)
         self.signing = signing
         self.keyExchange = keyExchange
     }

@@ -19,17 +19,24 @@ public struct RegistrationInput: Sendable, Equatable {
 
     /// Keeps non-empty values, trimmed; unknown keys stay so validation can name them.
     public init(_ values: [String: String]) {
+        self.init(columns: Array(values.keys), cells: Array(values.values))
+    }
+
+    /// A row of a file: `cells[i]` is the value of `columns[i]`.
+    init(columns: [String], cells: [String]) {
         var kept: [String: String] = [:]
-        kept.reserveCapacity(values.count)
-        for (key, value) in values {
+        kept.reserveCapacity(columns.count)
+        for (key, value) in zip(columns, cells) {
             let trimmed = Self.trimmed(value)
             if !trimmed.isEmpty { kept[key] = trimmed }
         }
-        self.values = kept
+        values = kept
     }
 
     /// Whitespace trimmed from both ends, without Foundation (imports call this for every cell).
     static func trimmed(_ text: String) -> String {
+        // Most cells begin and end with a printable ASCII character: nothing to trim, no Unicode lookup.
+        if let first = text.utf8.first, let last = text.utf8.last, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last) { return text }
         guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
               first.properties.isWhitespace || last.properties.isWhitespace else { return text }
         let scalars = text.unicodeScalars

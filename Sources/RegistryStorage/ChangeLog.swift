@@ -343,28 +343,22 @@ final class ChangeLogReader {
     }
 }
 
-/// Seals a flush's change sets on a second core while the first writes records and index rows:
-/// compression and encryption are a tenth of a write, and a field laptop has two cores.
-final class BackgroundSealing: @unchecked Sendable {
+/// Work started on another core now and collected later with ``value()`` (the group's wait orders
+/// the worker's write before the caller's read).
+final class Background<T>: @unchecked Sendable {
     private let group = DispatchGroup()
-    private var outcome: Result<[ChangeLogReader.SealedBlock], StorageError> = .success([])
+    private var outcome: Result<T, StorageError>?
 
-    init(_ work: [(sets: [ChangeSet], originIndex: Int64)], key: SymmetricKey) {
-        guard !work.isEmpty else { return }
-        DispatchQueue.global(qos: .userInitiated).async(group: group) {
-            do throws(StorageError) {
-                var blocks: [ChangeLogReader.SealedBlock] = []
-                for item in work { blocks += try ChangeLogReader.seal(item.sets, originIndex: item.originIndex, key: key) }
-                self.outcome = .success(blocks)
-            } catch {
-                self.outcome = .failure(error)
-            }
+    init(_ work: @escaping @Sendable () throws(StorageError) -> T) {
+        group.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            do throws(StorageError) { outcome = .success(try work()) } catch { outcome = .failure(error) }
+            group.leave()
         }
     }
 
-    /// Waits for the sealed blocks (the group's completion orders the write before this read).
-    func blocks() throws(StorageError) -> [ChangeLogReader.SealedBlock] {
+    func value() throws(StorageError) -> T {
         group.wait()
-        return try outcome.get()
+        return try outcome!.get()
     }
 }

@@ -128,7 +128,9 @@ public final class ReplicaStore: Sendable {
     }
 
     /// Commits many edits in ONE transaction, flushing rows chunk by chunk so memory stays flat:
-    /// a killed import leaves the replica exactly as before. `progress` gets the edits done so far.
+    /// a killed import leaves the replica exactly as before. The rows and sealed blocks of one chunk
+    /// are computed on other cores while the previous chunk is written. `progress` gets the edits
+    /// done so far.
     public func commitAll(
         _ chunks: some Sequence<[RecordEdit]>, wallMilliseconds: UInt64, progress: (Int) -> Void = { _ in }
     ) throws(StorageError) -> Int {
@@ -140,7 +142,7 @@ public final class ReplicaStore: Sendable {
                     guard let set = try context.mint(edit, wall: wallMilliseconds) else { continue }
                     try context.integrate(set)
                 }
-                try context.flush()
+                try context.flush(overlapped: true)
                 done += chunk.count
                 progress(done)
             }
@@ -152,6 +154,7 @@ public final class ReplicaStore: Sendable {
     public func existing(_ ids: [RecordID]) throws(StorageError) -> Set<RecordID> {
         try read { db in
             var found: Set<RecordID> = []
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM record)")! else { return found }
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let slice = ids[start..<min(start + 500, ids.count)]
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
@@ -418,9 +421,16 @@ public final class ReplicaStore: Sendable {
 
         /// One query for many ids instead of one per record: batches and imports are mostly new records.
         func prefetch(_ ids: some Sequence<RecordID>) throws {
-            let wanted = Array(Set(ids).subtracting(touched.keys))
-            for start in stride(from: 0, to: wanted.count, by: 500) {
-                let slice = wanted[start..<min(start + 500, wanted.count)]
+            var wanted = Set(ids).subtracting(touched.keys)
+            if let pending, !pending.ids.isDisjoint(with: wanted) { try finishPending() }
+            if let written {
+                // The replica had no record when the transaction began: only its own inserts exist.
+                for id in wanted where !written.contains(id) { knownAbsent.insert(id) }
+                return
+            }
+            let unknown = Array(wanted)
+            for start in stride(from: 0, to: unknown.count, by: 500) {
+                let slice = unknown[start..<min(start + 500, unknown.count)]
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
                 let present = try Data.fetchSet(db, sql: "SELECT id FROM record WHERE id IN (\(placeholders))", arguments: StatementArguments(slice.map { Data($0.bytes) }))
                 for id in slice where !present.contains(Data(id.bytes)) { knownAbsent.insert(id) }
@@ -438,10 +448,16 @@ public final class ReplicaStore: Sendable {
             let last = try ReplicaStore.meta(db, "hlc").map { bytes in bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } ?? 0
             clock = HybridLogicalClock(last: HLCTimestamp(rawValue: last), maxSkewMilliseconds: store.maxClockSkewMilliseconds)
             log.originIndex = { [unowned self] in self.origins.index[$0] }
+            if try !Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM record)")! { written = [] }
         }
+
+        /// Ids of the records this transaction inserted, kept only when the replica had none before it
+        /// (an initial import then needs no look-up to know its records are new).
+        var written: Set<RecordID>?
 
         func load(_ id: RecordID, entity: EntityKind) throws -> Touched {
             if let existing = touched[id] { return existing }
+            if let pending, pending.ids.contains(id) { try finishPending() }
             var entry: Touched
             if knownAbsent.remove(id) != nil {
                 entry = Touched(rowid: nil, state: RecordState(entity: entity))
@@ -523,7 +539,7 @@ public final class ReplicaStore: Sendable {
                 entry.sets.append(set.content == .erase ? set : set.redacted)
             } else {
                 entry.sets.append(set)
-                if case .fields(let fields) = set.content {
+                if !entry.isNew, case .fields(let fields) = set.content {  // a new record's row is computed whole
                     for field in fields { entry.changedFields.insert(field.field) }
                 }
             }
@@ -573,31 +589,75 @@ public final class ReplicaStore: Sendable {
 
         /// Writes every touched record, its change sets and its index entries; then the vector and clock.
         /// The context can go on after a flush (same transaction, fresh record cache).
-        func flush() throws {
+        /// - Parameter overlapped: leave this flush's rows computing on other cores and write them at
+        ///   the next flush (or when a later edit touches one of its records); the previous one is
+        ///   written meanwhile.
+        func flush(overlapped: Bool = false) throws {
+            let next = detach()
+            if pending != nil { try finishPending() }
+            pending = next
+            if !overlapped { try finishPending() }
+        }
+
+        /// A flush whose rows and sealed blocks are being computed on other cores.
+        final class PendingFlush {
+            let entries: [(id: RecordID, entry: Touched)]
+            let ids: Set<RecordID>
+            let backfill: [ChangeSet]
+            let rows: Background<PreparedRows>
+            let sealing: Background<[ChangeLogReader.SealedBlock]>
+
+            init(entries: [(id: RecordID, entry: Touched)], backfill: [ChangeSet], rows: Background<PreparedRows>, sealing: Background<[ChangeLogReader.SealedBlock]>) {
+                self.entries = entries
+                ids = Set(entries.map(\.id))
+                self.backfill = backfill
+                self.rows = rows
+                self.sealing = sealing
+            }
+        }
+
+        private var pending: PendingFlush?
+
+        /// Hands the touched records to other cores: sealing of their new change sets, and the rows of
+        /// new records (pure functions of their change sets). The context starts a fresh record cache.
+        private func detach() -> PendingFlush {
             var newSets: [ReplicaID: [ChangeSet]] = [:]
             var backfill: [ChangeSet] = []
-            for id in touchOrder {
-                guard let entry = touched[id] else { continue }
+            let entries = touchOrder.compactMap { id in touched[id].map { (id: id, entry: $0) } }
+            for (_, entry) in entries {
                 for set in entry.sets {
                     if backfilled.contains(set.dot(at: 0)) { backfill.append(set) } else { newSets[set.origin, default: []].append(set) }
                 }
             }
-            let sealing = BackgroundSealing(newSets.map { (sets: $0.value.sorted { $0.firstSeq < $1.firstSeq }, originIndex: origins.index[$0.key]!) }, key: store.keys.dataKey)
-            let fresh = touchOrder.compactMap { id in touched[id].flatMap { $0.isNew && !$0.state.isErased ? (id, $0) : nil } }
-            let store = store
-            nonisolated(unsafe) let (entries, codec) = (fresh, origins.codec)  // read only while the rows are computed
-            let rows = parallelMap(fresh.count, chunkSize: 256) { Self.newRow(entries[$0].0, entries[$0].1, store: store, codec: codec) }
-            var precomputed = Dictionary(uniqueKeysWithValues: zip(fresh.map(\.0), rows))
-            for id in touchOrder {
-                guard let entry = touched[id] else { continue }
-                try write(id, entry, precomputed: precomputed.removeValue(forKey: id))
+            let work = newSets.map { (sets: $0.value.sorted { $0.firstSeq < $1.firstSeq }, originIndex: origins.index[$0.key]!) }
+            let key = store.keys.dataKey
+            let sealing = Background { () throws(StorageError) in
+                var blocks: [ChangeLogReader.SealedBlock] = []
+                for item in work { blocks += try ChangeLogReader.seal(item.sets, originIndex: item.originIndex, key: key) }
+                return blocks
             }
-            try insertNewRows()
-            try ChangeLogReader.insert(try sealing.blocks(), db: db)
-            for set in backfill { try log.insertBelowEnd(set, originIndex: origins.index[set.origin]!) }
+            let store = store
+            nonisolated(unsafe) let (fresh, codec) = (entries.filter { $0.entry.isNew && !$0.entry.state.isErased }, origins.codec)  // no longer touched here
+            let rows = Background { () throws(StorageError) in
+                PreparedRows(parallelMap(fresh.count, chunkSize: 256) { Self.newRow(fresh[$0].id, fresh[$0].entry, store: store, codec: codec) })
+            }
             backfilled = []
             touched = [:]
             touchOrder = []
+            return PendingFlush(entries: entries, backfill: backfill, rows: rows, sealing: sealing)
+        }
+
+        /// Writes the pending flush: record rows, index rows, sealed blocks, back-filled change sets,
+        /// then the vector and the clock.
+        private func finishPending() throws {
+            guard let flush = pending else { return }
+            pending = nil
+            let prepared = try flush.rows.value()
+            for (id, entry) in flush.entries where !(entry.isNew && !entry.state.isErased) { try write(id, entry) }
+            try insert(prepared)
+            try insertNewRows()
+            try ChangeLogReader.insert(try flush.sealing.value(), db: db)
+            for set in flush.backfill { try log.insertBelowEnd(set, originIndex: origins.index[set.origin]!) }
             for (origin, seq) in origins.dirty {
                 try db.execute(sql: "INSERT INTO origin(idx, replica, seq) VALUES (?, ?, ?) ON CONFLICT(idx) DO UPDATE SET seq = excluded.seq",
                                arguments: [origins.index[origin]!, Data(origin.bytes), Int64(bitPattern: seq)])
@@ -605,6 +665,9 @@ public final class ReplicaStore: Sendable {
             origins.clean()
             let raw = clock.last.rawValue
             try ReplicaStore.setMeta(db, "hlc", (0..<8).map { UInt8(truncatingIfNeeded: raw >> (56 - 8 * $0)) })
+            // Thousands of small objects: freed on another core, not on the one that writes.
+            nonisolated(unsafe) let retired = Unmanaged.passRetained(flush)
+            DispatchQueue.global(qos: .utility).async { retired.release() }
         }
 
         /// The row of a record new in this transaction: a pure function of its change sets (every
@@ -613,7 +676,7 @@ public final class ReplicaStore: Sendable {
             let view = RecordView(id: id, state: entry.state) { entry.value(at: $0) ?? nil }
             let facts = RowFacts(view, store: store)
             let stateBytes = Data(codec.encode(entry.state, history: entry.sets.map { $0.dot(at: 0) }))
-            return NewRecord(id: id.bytes, columns: [
+            return NewRecord(id: id, columns: [
                 Data(id.bytes).databaseValue, entry.state.entity.rawValue.databaseValue, stateBytes.databaseValue,
                 facts.status.databaseValue, facts.conflicts.databaseValue, false.databaseValue, facts.home.databaseValue,
             ], terms: Self.terms(view, store: store))
@@ -638,11 +701,8 @@ public final class ReplicaStore: Sendable {
             }
         }
 
-        private func write(_ id: RecordID, _ entry: Touched, precomputed: NewRecord?) throws {
-            if let precomputed {
-                newRecords.append(precomputed)
-                return
-            }
+        /// Writes a record this transaction changed, or a new one not prepared on other cores (erased).
+        private func write(_ id: RecordID, _ entry: Touched) throws {
             let state = entry.state
             var status: String?
             var conflicts = 0
@@ -670,7 +730,7 @@ public final class ReplicaStore: Sendable {
                 try db.cachedStatement(sql: "UPDATE record SET state = ?, status = ?, conflicts = ?, erased = ?, home = ? WHERE rowid = ?")
                     .execute(arguments: [stateBytes, status, conflicts, state.isErased, home, rowid])
             } else {
-                newRecords.append(NewRecord(id: id.bytes, columns: [
+                newRecords.append(NewRecord(id: id, columns: [
                     Data(id.bytes).databaseValue, state.entity.rawValue.databaseValue, stateBytes.databaseValue,
                     status.databaseValue, conflicts.databaseValue, state.isErased.databaseValue, home.databaseValue,
                 ], terms: newTerms ?? []))
@@ -685,7 +745,7 @@ public final class ReplicaStore: Sendable {
 
         /// A record row to insert at the end of the flush, with its blind terms.
         struct NewRecord {
-            let id: [UInt8]
+            let id: RecordID
             let columns: [DatabaseValue]
             let terms: [[UInt8]]
         }
@@ -698,16 +758,8 @@ public final class ReplicaStore: Sendable {
         private var lastRowID: Int64?
 
         private func insertNewRows() throws {
-            var recordValues: [DatabaseValue] = []
-            recordValues.reserveCapacity(newRecords.count * 8)
-            for record in newRecords.sorted(by: { $0.id.lexicographicallyPrecedes($1.id) }) {
-                let rowid = try nextRowID()
-                recordValues.append(rowid.databaseValue)
-                recordValues.append(contentsOf: record.columns)
-                for term in record.terms { newTermRows.append((term, rowid)) }
-            }
+            try insert(PreparedRows(newRecords))
             newRecords.removeAll(keepingCapacity: true)
-            try BulkInsert.run(db, table: "record", columns: ["rowid", "id", "entity", "state", "status", "conflicts", "erased", "home"], values: recordValues)
             var termValues: [DatabaseValue] = []
             termValues.reserveCapacity(newTermRows.count * 2)
             for row in newTermRows.sorted(by: { $0.term.lexicographicallyPrecedes($1.term) }) {
@@ -715,6 +767,44 @@ public final class ReplicaStore: Sendable {
                 termValues.append(row.record.databaseValue)
             }
             newTermRows.removeAll(keepingCapacity: true)
+            try BulkInsert.run(db, table: "blind", columns: ["term", "record"], values: termValues, verb: "INSERT OR IGNORE")
+        }
+
+        /// The rows of new records, sorted by id, with their blind-index rows sorted by term (each
+        /// naming its record by position): sorted off the writing core, bound on it.
+        struct PreparedRows {
+            let records: [NewRecord]
+            let terms: [(term: [UInt8], position: Int)]
+
+            init(_ rows: [NewRecord]) {
+                records = rows.sorted { $0.id < $1.id }
+                var terms: [(term: [UInt8], position: Int)] = []
+                terms.reserveCapacity(records.count * 5)
+                for (position, record) in records.enumerated() {
+                    for term in record.terms { terms.append((term, position)) }
+                }
+                self.terms = terms.sorted { $0.term.lexicographicallyPrecedes($1.term) }
+            }
+        }
+
+        private func insert(_ prepared: PreparedRows) throws {
+            guard !prepared.records.isEmpty else { return }
+            let first = try nextRowID()
+            lastRowID = first + Int64(prepared.records.count) - 1
+            var recordValues: [DatabaseValue] = []
+            recordValues.reserveCapacity(prepared.records.count * 8)
+            for (position, record) in prepared.records.enumerated() {
+                written?.insert(record.id)
+                recordValues.append((first + Int64(position)).databaseValue)
+                recordValues.append(contentsOf: record.columns)
+            }
+            try BulkInsert.run(db, table: "record", columns: ["rowid", "id", "entity", "state", "status", "conflicts", "erased", "home"], values: recordValues)
+            var termValues: [DatabaseValue] = []
+            termValues.reserveCapacity(prepared.terms.count * 2)
+            for row in prepared.terms {
+                termValues.append(Data(row.term).databaseValue)
+                termValues.append((first + Int64(row.position)).databaseValue)
+            }
             try BulkInsert.run(db, table: "blind", columns: ["term", "record"], values: termValues, verb: "INSERT OR IGNORE")
         }
 
@@ -732,6 +822,7 @@ public final class ReplicaStore: Sendable {
     }
 
     // MARK: SQLite plumbing
+
 
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
@@ -854,3 +945,4 @@ extension Row {
         try Row.fetchOne(try db.cachedStatement(sql: sql), arguments: arguments)
     }
 }
+

@@ -182,6 +182,51 @@ final class ReplicaStoreTests {
         #expect(try b.record(ids[3])?.isErased == true)
     }
 
+    @Test("chunks written while the next is prepared: later chunks edit and erase records of earlier ones, before and after they are written")
+    func overlappedChunks() throws {
+        let dir = TemporaryDirectory()
+        let ids = (0..<9).map { _ in newID() }
+        func create(_ index: Int) -> RecordEdit { Build.registration(ids[index], ["given_name": "Given\(index)x", "family_name": "Family\(index)y"]) }
+        let family = Build.field("family_name"), given = Build.field("given_name")
+        let chunks: [[RecordEdit]] = [
+            [create(0), create(1), create(2)],
+            // Edits of records of the chunk before (still being prepared when this chunk is minted).
+            [create(3), RecordEdit(record: ids[0], operations: [.set(family, .text("Renamed0"))]), .erasure(of: ids[1])],
+            [create(4), RecordEdit(record: ids[3], operations: [.set(given, .text("Later3"))]), create(5)],
+            // Edits of records written two chunks ago (already on disk).
+            [RecordEdit(record: ids[2], operations: [.set(family, .text("Renamed2"))]), create(6)],
+        ]
+        let overlapped = try Build.store(in: dir, name: "overlapped.sqlite")
+        #expect(try overlapped.commitAll(chunks, wallMilliseconds: wall) == 11)
+        let single = try Build.store(in: dir, name: "single.sqlite")
+        for chunk in chunks { try single.commit(chunk, wallMilliseconds: wall) }
+        for store in [overlapped, single] {
+            #expect(try store.record(ids[0])?.text("family_name") == "Renamed0")
+            #expect(try store.record(ids[1])?.isErased == true)
+            #expect(try store.record(ids[2])?.text("family_name") == "Renamed2")
+            #expect(try store.record(ids[3])?.text("given_name") == "Later3")
+            #expect(try store.records(matching: IndexTerm(kind: "family", text: "renamed0")) == [ids[0]])
+            #expect(try store.records(matching: IndexTerm(kind: "family", text: "family0y")).isEmpty)
+            #expect(try store.records(matching: IndexTerm(kind: "family", text: "family1y")).isEmpty)
+            #expect(try store.records(matching: IndexTerm(kind: "family", text: "family6y")) == [ids[6]])
+            #expect(try store.summary().records == 6)
+            #expect(try store.summary().erased == 1)
+        }
+        // The same log either way (seqs, records and contents; only the replica ids differ).
+        let a = try overlapped.changeSets(from: overlapped.identity.replicaID, after: 0)
+        let b = try single.changeSets(from: single.identity.replicaID, after: 0)
+        #expect(a.map(\.record) == b.map(\.record))
+        #expect(a.map(\.firstSeq) == b.map(\.firstSeq))
+        func contents(_ sets: [ChangeSet], of store: ReplicaStore) -> [String] {
+            sets.map { String(describing: $0.content).replacingOccurrences(of: store.identity.replicaID.description, with: "me") }
+        }
+        #expect(contents(a, of: overlapped) == contents(b, of: single))
+        // A second import into the now non-empty replica looks its records up instead.
+        #expect(try overlapped.commitAll([[create(7)], [RecordEdit(record: ids[7], operations: [.set(family, .text("Renamed7"))]), create(8)]], wallMilliseconds: wall + 1) == 3)
+        #expect(try overlapped.record(ids[7])?.text("family_name") == "Renamed7")
+        #expect(try overlapped.summary().records == 8)
+    }
+
     @Test("a log block moved to another place in the log is refused as tampered")
     func movedBlockDetected() throws {
         let dir = TemporaryDirectory()

@@ -239,9 +239,15 @@ struct Engine: Sendable {
     /// Compares every candidate pair and keeps those at or above the possible threshold.
     func scoredCandidates(model: MatchModel, progress: (@Sendable (Int, Int) -> Void)?) -> (edges: [Edge], compared: Int) {
         let index = BlockIndex(features: view, count: count, parallel: configuration.parallel)
-        let upper = split ?? count
+        return scoredCandidates(rows: 0..<(split ?? count), index: index, model: model, progress: progress)
+    }
+
+    /// The pairs (i, j) with i in `rows` (and j after i, or in list B for linkage), compared and kept
+    /// from the possible threshold (less the household support they may still get).
+    func scoredCandidates(rows: Range<Int>, index: BlockIndex, model: MatchModel, progress: (@Sendable (Int, Int) -> Void)?) -> (edges: [Edge], compared: Int) {
+        let upper = rows.upperBound
         let chunkSize = 1024
-        let chunkCount = (upper + chunkSize - 1) / chunkSize
+        let chunkCount = (rows.count + chunkSize - 1) / chunkSize
         let slots = SharedBuffer<[Edge]>(repeating: [], count: chunkCount)
         let compared = SharedBuffer<Int>(repeating: 0, count: chunkCount)
         let config = configuration
@@ -263,7 +269,7 @@ struct Engine: Sendable {
                 var n = 0
                 model.flatWeights.withUnsafeBufferPointer { weights in
                     let table = weights.baseAddress!
-                    for i in (chunk * chunkSize)..<min(upper, (chunk + 1) * chunkSize) {
+                    for i in (rows.lowerBound + chunk * chunkSize)..<min(upper, rows.lowerBound + (chunk + 1) * chunkSize) {
                         let a = view[i]
                         index.forEachCandidate(
                             of: i, maxBlockSize: config.maxBlockSize, window: config.window, stamp: stamp,
@@ -283,7 +289,7 @@ struct Engine: Sendable {
                 slots[chunk] = local
                 compared[chunk] = n
             }
-            progress?(min(upper, batchEnd * chunkSize), upper)
+            progress?(min(upper, rows.lowerBound + batchEnd * chunkSize), upper)
         }
         var all: [Edge] = []
         all.reserveCapacity(slots.pointer.reduce(0) { $0 + $1.count })
@@ -487,6 +493,13 @@ struct Engine: Sendable {
         lap(.train)
         let (found, compared) = withExtendedLifetime(table) { scoredCandidates(model: model, progress: progress) }
         lap(.compare)
+        let result = withExtendedLifetime(table) { finish(found: found, compared: compared, model: model) }
+        lap(.cluster)
+        return result
+    }
+
+    /// Household support, clustering and explanations over the scored candidates.
+    func finish(found: [Edge], compared: Int, model: MatchModel) -> DedupeResult {
         let matchW = logit(configuration.matchThreshold)
         let possible = logit(configuration.possibleThreshold)
         let view = self.view
@@ -554,8 +567,53 @@ struct Engine: Sendable {
             pairs.append(ScoredPair(a: Int(e.i), b: Int(e.j), weight: e.weight, band: band, explanation: explanation))
         }
         let clusters = members.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
-        lap(.cluster)
         return DedupeResult(pairs: pairs, clusters: clusters, comparedPairs: compared, model: model)
+    }
+}
+
+/// Deduplication in steps over consecutive records, for a caller that acts on each record as soon
+/// as every pair it is in is known: an import that stores its rows chunk by chunk while the next
+/// chunk is scored.
+///
+/// Candidates are compared forward (each record with those after it), so once records `0..<end` are
+/// scanned every pair touching one of them has been seen. ``result()`` after the last step is what
+/// ``Matcher/dedupe(_:progress:)`` returns for the same records. The pairs a step returns are final
+/// for records without a household id (household support can lift a pair only after the whole run).
+public final class DedupeScan: @unchecked Sendable {
+    private let engine: Engine
+    private let index: BlockIndex
+    /// The model used (the matcher's, else trained on the records first).
+    public let model: MatchModel
+    /// Records scanned so far: `0..<scanned`.
+    public private(set) var scanned = 0
+    private var found: [Engine.Edge] = []
+    private var compared = 0
+
+    /// Normalises the records, indexes their blocking keys, and trains when the matcher has no model.
+    public init(matcher: Matcher, records: [PersonRecord]) {
+        let engine = Engine(configuration: matcher.configuration, records: records, split: nil)
+        self.engine = engine
+        index = BlockIndex(features: engine.view, count: engine.count, parallel: matcher.configuration.parallel)
+        model = matcher.model ?? withExtendedLifetime(engine.table) { engine.train() }
+    }
+
+    /// Scans records `scanned..<end`; returns their new pairs (`a` in that range, `b` after `a`)
+    /// at or above the possible threshold, strongest first.
+    public func scan(through end: Int) -> [ScoredPair] {
+        let rows = scanned..<min(max(end, scanned), engine.count)
+        let (edges, n) = withExtendedLifetime(engine.table) { engine.scoredCandidates(rows: rows, index: index, model: model, progress: nil) }
+        scanned = rows.upperBound
+        found += edges
+        compared += n
+        let possible = logit(engine.configuration.possibleThreshold)
+        return edges.filter { $0.weight >= possible }
+            .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : ($0.i != $1.i ? $0.i < $1.i : $0.j < $1.j) }
+            .map { ScoredPair(a: Int($0.i), b: Int($0.j), weight: $0.weight, band: .possible, explanation: MatchExplanation(vector: ComparisonVector(bits: $0.bits), model: model)) }
+    }
+
+    /// Household support, clusters and bands over every pair scanned.
+    public func result() -> DedupeResult {
+        withExtendedLifetime(engine.table) { engine.finish(found: found, compared: compared, model: model) }
     }
 }
 

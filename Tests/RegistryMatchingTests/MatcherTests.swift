@@ -125,6 +125,42 @@ struct MatcherTests {
         #expect(result.clusters.allSatisfy { $0.count == 2 })
     }
 
+    @Test("a scan in chunks finds, by the end of each chunk, every pair of its records; its result is dedupe's")
+    func scanInChunksEqualsDedupe() {
+        let seed = UInt64.random(in: 1...UInt64.max)
+        print("scanInChunksEqualsDedupe seed \(seed)")
+        var rng = SplitMix64(seed: seed)
+        func pick<T>(_ items: [T]) -> T { items[Int(rng.next() % UInt64(items.count))] }
+        let given = ["Олена", "Olena", "Iryna", "Ірина", "Taras", "Тарас", "Bohdan", "Oksana"]
+        let family = ["Шевченко", "Shevchenko", "Bondarenko", "Бондаренко", "Melnyk", "Kovalchuk"]
+        let dates = ["1979-02-11", "1979-11-02", "1990-10-01", "1962-06-23", "2001-12-05", "1985"]
+        // Small pools: many records agree on names and dates, so pairs cross every chunk boundary.
+        let records = (0..<600).map { k in
+            PersonRecord(id: "r\(k)", givenName: pick(given), familyName: pick(family), sex: pick(["F", "M"]),
+                         birthDate: pick(dates), documentNumbers: rng.next() % 4 == 0 ? ["FA\(100 + rng.next() % 50)"] : [])
+        }
+        var matcher = Matcher()
+        matcher.configuration.parallel = rng.next() % 2 == 0
+        let whole = Matcher(configuration: matcher.configuration, model: .standard).dedupe(records)
+        let scan = DedupeScan(matcher: Matcher(configuration: matcher.configuration, model: .standard), records: records)
+        var seen: [String: Double] = [:]
+        while scan.scanned < records.count {
+            let end = scan.scanned + 1 + Int(rng.next() % 150)
+            for pair in scan.scan(through: end) {
+                #expect(pair.a < pair.b && pair.a < scan.scanned && pair.a >= scan.scanned - 150 - 1)
+                seen["\(pair.a)-\(pair.b)"] = pair.weight
+            }
+            // Every pair of dedupe's that touches a scanned record is known by now.
+            for pair in whole.pairs where min(pair.a, pair.b) < scan.scanned {
+                #expect(seen["\(min(pair.a, pair.b))-\(max(pair.a, pair.b))"] == pair.weight, "seed \(seed)")
+            }
+        }
+        #expect(seen.count == whole.pairs.count && whole.pairs.count > 100, "seed \(seed)")
+        let result = scan.result()
+        #expect(result.pairs.map { "\($0.a)-\($0.b) \($0.weight) \($0.band)" } == whole.pairs.map { "\($0.a)-\($0.b) \($0.weight) \($0.band)" })
+        #expect(result.clusters == whole.clusters && result.comparedPairs == whole.comparedPairs)
+    }
+
     @Test func householdRegisteredAgainSupportsItsMembersOnly() {
         // A mother with two children registered at one site, then again elsewhere in Latin
         // spelling; the daughter's second record has only her birth year.

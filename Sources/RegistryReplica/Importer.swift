@@ -166,25 +166,53 @@ extension Registry {
         let fresh = candidates.filter { !present.contains($0.id) }
         report.alreadyPresent = candidates.count - fresh.count
         // Site-time duplicate check, before anything is written: flagged rows are stored provisional in
-        // the same transaction.
-        let check = try importCheck(
-            parallelMap(fresh.count) { DuplicateProbe(id: fresh[$0].id, person: self.personRecord(input: fresh[$0].row.input, id: fresh[$0].id, householdID: nil), line: fresh[$0].row.line) },
-            references: fresh.map { $0.row.input["record_id"] })
+        // the same transaction. First against the replica as it was.
+        let probes = parallelMap(fresh.count) { DuplicateProbe(id: fresh[$0].id, person: self.personRecord(input: fresh[$0].row.input, id: fresh[$0].id, householdID: nil), line: fresh[$0].row.line) }
+        let references = fresh.map { $0.row.input["record_id"] }
+        var check = try replicaCheck(probes, references: references)
+        // Then the file's rows against each other, scanned chunk by chunk on other cores while the
+        // chunk before is stored: once a chunk is scanned, every pair of its rows is known.
+        let scan = DedupeScan(matcher: fileMatcher, records: probes.map(\.person))
+        let chunks = HandOff<[RecordEdit]>(capacity: 2)
+        let producer = DispatchGroup()
+        nonisolated(unsafe) var fileResult: DedupeResult?
+        let (site, state, chunkSize, replicaFlagged) = (identity.siteID, identity.state, options.chunkSize, check.flagged)
+        DispatchQueue.global(qos: .userInitiated).async(group: producer) {
+            var flagged = replicaFlagged
+            for start in stride(from: 0, to: fresh.count, by: chunkSize) {
+                let end = min(start + chunkSize, fresh.count)
+                for pair in scan.scan(through: end) where self.flags(pair, model: scan.model) {
+                    flagged.insert(pair.a)
+                    flagged.insert(pair.b)
+                }
+                let provisional = (start..<end).map { flagged.contains($0) }
+                let edits = parallelMap(end - start, chunkSize: 512) { offset in
+                    let row = fresh[start + offset]
+                    var operations = row.row.input.operations(defaultSite: site, defaultCountry: state, now: now)
+                    if provisional[offset] { operations.append(Self.provisionalOperation) }
+                    return RecordEdit(record: row.id, operations: operations)
+                }
+                guard chunks.send(edits) else { return }
+            }
+            chunks.finish()
+            fileResult = scan.result()
+        }
+        progress(0, fresh.count)
+        do {
+            report.imported = try storage { () throws(StorageError) in
+                try store.commitAll(chunks, wallMilliseconds: Self.milliseconds(now)) { progress($0, fresh.count) }
+            }
+        } catch {
+            chunks.cancel()
+            producer.wait()
+            throw error
+        }
+        producer.wait()
+        if let fileResult { addFilePairs(fileResult, probes: probes, references: references, to: &check) }
         report.provisional = check.flagged.count
         report.uncheckedRows = fresh.count - check.checked
         report.duplicatePairCount = check.pairCount
         report.duplicates = check.pairs
-        let (site, state, flagged) = (identity.siteID, identity.state, check.flagged)
-        let edits = parallelMap(fresh.count) { index in
-            var operations = fresh[index].row.input.operations(defaultSite: site, defaultCountry: state, now: now)
-            if flagged.contains(index) { operations.append(Self.provisionalOperation) }
-            return RecordEdit(record: fresh[index].id, operations: operations)
-        }
-        let chunks = stride(from: 0, to: edits.count, by: options.chunkSize).lazy.map { Array(edits[$0..<min($0 + options.chunkSize, edits.count)]) }
-        progress(0, edits.count)
-        report.imported = try storage { () throws(StorageError) in
-            try store.commitAll(chunks, wallMilliseconds: Self.milliseconds(now)) { progress($0, edits.count) }
-        }
         return report
     }
 
@@ -262,4 +290,52 @@ public struct StatusReport: Sendable, Equatable {
     public let identity: ReplicaIdentity
     public let summary: ReplicaSummary
     public var byNationalityGroup: [String: Int] = [:]
+}
+
+/// Chunks made on one thread and taken, in order, on another (as a sequence): at most `capacity`
+/// wait, so the maker stays a step or two ahead and memory stays flat.
+final class HandOff<Element: Sendable>: Sequence, IteratorProtocol, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var waiting: [Element] = []
+    private var finished = false
+    private var cancelled = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Blocks while `capacity` chunks wait; false once the taker has cancelled (stop making more).
+    func send(_ element: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting.count >= capacity && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        waiting.append(element)
+        condition.broadcast()
+        return true
+    }
+
+    /// No more chunks: the sequence ends once the waiting ones are taken.
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The taker gives up (its transaction failed): the maker's next `send` returns false.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func next() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting.isEmpty && !finished { condition.wait() }
+        guard !waiting.isEmpty else { return nil }
+        condition.broadcast()
+        return waiting.removeFirst()
+    }
 }

@@ -252,7 +252,8 @@ public final class Registry: Sendable {
             if let reference = view["record_id"]?.single?.text { terms.append(IndexTerm(kind: "ref", text: reference)) }
             return terms
         },
-        indexedFieldNames: ["given_name", "family_name", "aliases", "documents", "record_id"])
+        indexedFieldNames: ["given_name", "family_name", "aliases", "documents", "record_id"],
+        repeatedTermKinds: ["name"])
 
     static func queryTerms(_ word: String) -> [IndexTerm] {
         var terms = NameKeyCache.shared.keys(word).map { IndexTerm(kind: "name", text: $0) }

@@ -291,24 +291,44 @@ extension Registry {
         return all
     }
 
-    /// The import's check: one matcher run over the file's new rows, plus replica candidates for
-    /// each row (bounded by the settings' budget).
-    func importCheck(_ probes: [DuplicateProbe], references: [String?]) throws(ReplicaError) -> ImportCheck {
+    /// The import's check against the replica as it was before the import: candidates for each new
+    /// row (bounded by the settings' budget). Nothing to look for in an empty replica.
+    func replicaCheck(_ probes: [DuplicateProbe], references: [String?]) throws(ReplicaError) -> ImportCheck {
         var check = ImportCheck()
-        guard !probes.isEmpty else { return check }
+        check.checked = probes.count
+        let registrations = try storage { () throws(StorageError) in try store.summary() }.byEntity[EntityKind.registration.description] ?? 0
+        guard !probes.isEmpty, registrations > 0 else { return check }
         let settings = siteCheckSettings
-        var configuration = settings.configuration
+        let outcome = try siteCheck(probes, exclude: Set(probes.map(\.id)), budget: settings.importBudget)
+        check.checked = outcome.checked
+        for (index, finding) in outcome.findings {
+            check.flagged.insert(index)
+            check.pairCount += 1
+            if check.pairs.count < settings.maxReportedPairs { check.pairs.append(finding.with(recordID: references[index])) }
+        }
+        return check
+    }
+
+    /// The matcher the import runs over the file's own rows: the standard model unless one is
+    /// supplied (a file is too small and too homogeneous to train on reliably).
+    var fileMatcher: Matcher {
+        var configuration = siteCheckSettings.configuration
         configuration.parallel = true
-        // Within the file: one dedupe run (the standard model unless one is supplied; a file is too
-        // small and too homogeneous to train on reliably). Pairs come strongest first.
-        let result = Matcher(configuration: configuration, model: settings.model ?? .standard).dedupe(probes.map(\.person))
-        let model = settings.model ?? .standard
-        for pair in result.pairs {
-            // Scored like single pairs at the site: no name term-frequency bonus (see
-            // ``LocalReplicaCandidates/probabilityWithoutTermFrequency(_:model:)``).
-            let probability = LocalReplicaCandidates.probabilityWithoutTermFrequency(pair, model: model)
-            guard probability >= configuration.possibleThreshold else { continue }
-            let band: MatchBand = pair.band == .match && probability >= configuration.matchThreshold ? .match : .possible
+        return Matcher(configuration: configuration, model: siteCheckSettings.model ?? .standard)
+    }
+
+    /// Whether a pair of rows of one file flags both: scored like single pairs at the site, without
+    /// the name term-frequency bonus (see ``LocalReplicaCandidates/probabilityWithoutTermFrequency(_:model:)``).
+    func flags(_ pair: ScoredPair, model: MatchModel) -> Bool {
+        LocalReplicaCandidates.probabilityWithoutTermFrequency(pair, model: model) >= siteCheckSettings.configuration.possibleThreshold
+    }
+
+    /// Adds the pairs found inside the file to `check`: both rows flagged, each pair reported once.
+    func addFilePairs(_ result: DedupeResult, probes: [DuplicateProbe], references: [String?], to check: inout ImportCheck) {
+        let settings = siteCheckSettings
+        for pair in result.pairs where flags(pair, model: result.model) {
+            let probability = LocalReplicaCandidates.probabilityWithoutTermFrequency(pair, model: result.model)
+            let band: MatchBand = pair.band == .match && probability >= settings.configuration.matchThreshold ? .match : .possible
             let (a, b) = (min(pair.a, pair.b), max(pair.a, pair.b))
             check.flagged.insert(a)
             check.flagged.insert(b)
@@ -319,21 +339,7 @@ extension Registry {
                 candidateID: probes[b].id.description, candidateRecordID: references[b], candidateLine: probes[b].line,
                 source: "file", score: probability, band: band.rawValue, explanation: pair.explanation.description))
         }
-        // Against the replica as it was before the import (nothing to look for in an empty one).
-        let registrations = try storage { () throws(StorageError) in try store.summary() }.byEntity[EntityKind.registration.description] ?? 0
-        guard registrations > 0 else {
-            check.checked = probes.count
-            return check
-        }
-        let outcome = try siteCheck(probes, exclude: Set(probes.map(\.id)), budget: settings.importBudget)
-        check.checked = outcome.checked
-        for (index, finding) in outcome.findings {
-            check.flagged.insert(index)
-            check.pairCount += 1
-            if check.pairs.count < settings.maxReportedPairs { check.pairs.append(finding.with(recordID: references[index])) }
-        }
         check.pairs.sort { ($0.line ?? 0, -$0.score) < ($1.line ?? 0, -$1.score) }
-        return check
     }
 
     /// The matcher's view of a registration about to be stored (values normalised as storage will).

@@ -2,6 +2,7 @@ public import RegistryCore
 import RegistryCrypto
 import Foundation
 import GRDB
+import Synchronization
 
 /// A node's local SQLite replica: change log, materialised records, version vector, blind index.
 ///
@@ -16,6 +17,10 @@ public final class ReplicaStore: Sendable {
     /// The status rules in force, stored in the replica at creation.
     public let catalogue: StatusCatalogue?
     private let indexTerms: @Sendable (RecordView) -> [IndexTerm]
+    private let repeatedTermKinds: Set<String>
+    /// Blind entries of repeated terms (see ``Options/repeatedTermKinds``), shared by the cores that
+    /// build rows: hashing a name key costs more than looking it up.
+    private let blindMemo = Mutex<[IndexTerm: [UInt8]]>([:])
     /// Fields whose change can change index terms; other edits skip recomputing them.
     private let indexedFields: Set<FieldID>
     private let maxClockSkewMilliseconds: UInt64
@@ -35,14 +40,19 @@ public final class ReplicaStore: Sendable {
         /// Field names the extractor reads.
         public var indexedFieldNames: [String]
         public var maxClockSkewMilliseconds: UInt64
+        /// Term kinds whose blind entries are memoised because many records share them (name keys);
+        /// document numbers and references are unique and would only fill the memo.
+        public var repeatedTermKinds: Set<String>
         public init(
             indexTerms: @escaping @Sendable (RecordView) -> [IndexTerm] = { _ in [] },
             indexedFieldNames: [String] = [],
-            maxClockSkewMilliseconds: UInt64 = 10 * 60 * 1000
+            maxClockSkewMilliseconds: UInt64 = 10 * 60 * 1000,
+            repeatedTermKinds: Set<String> = []
         ) {
             self.indexTerms = indexTerms
             self.indexedFieldNames = indexedFieldNames
             self.maxClockSkewMilliseconds = maxClockSkewMilliseconds
+            self.repeatedTermKinds = repeatedTermKinds
         }
     }
 
@@ -53,6 +63,7 @@ public final class ReplicaStore: Sendable {
         self.keys = keys
         self.catalogue = catalogue
         indexTerms = options.indexTerms
+        repeatedTermKinds = options.repeatedTermKinds
         let indexed = Set(options.indexedFieldNames.compactMap { Schema.registration[$0]?.id })
         indexedFields = indexed
         maxClockSkewMilliseconds = options.maxClockSkewMilliseconds
@@ -248,9 +259,21 @@ public final class ReplicaStore: Sendable {
         }
     }
 
+    /// The blind-index entry of `term`.
+    func blindEntry(_ term: IndexTerm) -> [UInt8] {
+        guard repeatedTermKinds.contains(term.kind) else { return BlindIndex.term(term, key: keys.indexKey) }
+        if let known = blindMemo.withLock({ $0[term] }) { return known }
+        let entry = BlindIndex.term(term, key: keys.indexKey)
+        blindMemo.withLock { memo in
+            if memo.count >= 100_000 { memo.removeAll(keepingCapacity: true) }
+            memo[term] = entry
+        }
+        return entry
+    }
+
     /// Records whose blind index holds `term`.
     public func records(matching term: IndexTerm) throws(StorageError) -> [RecordID] {
-        let blind = Data(BlindIndex.term(term, key: keys.indexKey))
+        let blind = Data(blindEntry(term))
         return try read { db in
             try Data.fetchAll(db, sql: "SELECT r.id FROM blind b JOIN record r ON r.rowid = b.record WHERE b.term = ? AND r.erased = 0", arguments: [blind])
                 .compactMap { RecordID(bytes: [UInt8]($0)) }
@@ -574,7 +597,7 @@ public final class ReplicaStore: Sendable {
         }
 
         static func terms(_ view: RecordView, store: ReplicaStore) -> [[UInt8]] {
-            Array(Set(store.indexTerms(view).map { BlindIndex.term($0, key: store.keys.indexKey) }))
+            Array(Set(store.indexTerms(view).map(store.blindEntry)))
         }
 
         /// The blind terms the record has on disk, recomputed from its stored values (only needed when

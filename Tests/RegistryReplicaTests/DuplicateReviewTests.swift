@@ -120,6 +120,31 @@ struct DuplicateReviewTests {
         #expect(try duplicateCheck(node, try node.resolve("A3")) == "provisional")
     }
 
+    @Test("an import stored in small chunks flags both rows of a pair that spans chunks, the earlier one too")
+    func importPairAcrossChunks() throws {
+        let dir = TemporaryDirectory()
+        let node = try makeNode(dir)
+        let file = write(dir, "arrivals.csv", header + """
+            B1,,,Тарас,Гнатюк,Степанович,M,1990-08-09,Львів,PASSPORT,FB 555123,UA,
+            B2,,,Ніна,Зайченко,,F,1947-02-02,Суми,,,UA,
+            B3,,,Ivan,Melnyk,,M,1971-03-30,Poltava,,,UA,
+            B4,,,Oksana,Rudenko,,F,2003-12-01,Odesa,,,UA,
+            B5,,,Taras,Hnatiuk,,M,1990-08-09,Lviv,PASSPORT,FB555123,UA,
+            """)
+        var options = ImportOptions()
+        options.chunkSize = 2  // B1 (first chunk) is stored while B5 (third chunk) is still to come
+        let report = try node.importFile(file, options: options)
+        #expect(report.imported == 5 && report.provisional == 2 && report.duplicatePairCount == 1)
+        let pair = try #require(report.duplicates.first)
+        #expect(pair.source == "file" && pair.recordID == "B1" && pair.candidateRecordID == "B5")
+        #expect(try duplicateCheck(node, try #require(try node.resolve("B1"))) == "provisional")
+        #expect(try duplicateCheck(node, try #require(try node.resolve("B5"))) == "provisional")
+        #expect(try duplicateCheck(node, try #require(try node.resolve("B3"))) == nil)
+        // The same file again: nothing new, nothing flagged again.
+        let again = try node.importFile(file, options: options)
+        #expect(again.imported == 0 && again.alreadyPresent == 5 && again.provisional == 0)
+    }
+
     @Test("dedupe writes the CSV with the exact header and bands, opens one case per cluster, and is idempotent")
     func dedupeIdempotent() throws {
         let dir = TemporaryDirectory()

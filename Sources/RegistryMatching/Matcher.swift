@@ -576,9 +576,9 @@ struct Engine: Sendable {
 /// chunk is scored.
 ///
 /// Candidates are compared forward (each record with those after it), so once records `0..<end` are
-/// scanned every pair touching one of them has been seen. ``result()`` after the last step is what
-/// ``Matcher/dedupe(_:progress:)`` returns for the same records. The pairs a step returns are final
-/// for records without a household id (household support can lift a pair only after the whole run).
+/// scanned every pair touching one of them has been seen: the pairs are those
+/// ``Matcher/dedupe(_:progress:)`` finds, with the same weights, for records without a household id
+/// (household support and clustering need the whole run, and are left to it).
 public final class DedupeScan: @unchecked Sendable {
     private let engine: Engine
     private let index: BlockIndex
@@ -586,8 +586,19 @@ public final class DedupeScan: @unchecked Sendable {
     public let model: MatchModel
     /// Records scanned so far: `0..<scanned`.
     public private(set) var scanned = 0
-    private var found: [Engine.Edge] = []
-    private var compared = 0
+    /// Pairs compared so far.
+    public private(set) var comparedPairs = 0
+
+    /// A pair found by a scan, light enough to keep by the hundred thousand.
+    public struct Pair: Sendable {
+        public let a: Int
+        public let b: Int
+        /// Match weight in bits, as ``ScoredPair/weight``.
+        public let weight: Double
+        /// The sum of the field weights alone: no prior, no name-frequency adjustment.
+        public let fieldWeight: Double
+        let bits: UInt32
+    }
 
     /// Normalises the records, indexes their blocking keys, and trains when the matcher has no model.
     public init(matcher: Matcher, records: [PersonRecord]) {
@@ -597,23 +608,28 @@ public final class DedupeScan: @unchecked Sendable {
         model = matcher.model ?? withExtendedLifetime(engine.table) { engine.train() }
     }
 
-    /// Scans records `scanned..<end`; returns their new pairs (`a` in that range, `b` after `a`)
-    /// at or above the possible threshold, strongest first.
-    public func scan(through end: Int) -> [ScoredPair] {
+    /// Scans records `scanned..<end`; returns their new pairs (`a` in that range, `b` after `a`) at or
+    /// above the possible threshold.
+    public func scan(through end: Int) -> [Pair] {
         let rows = scanned..<min(max(end, scanned), engine.count)
         let (edges, n) = withExtendedLifetime(engine.table) { engine.scoredCandidates(rows: rows, index: index, model: model, progress: nil) }
         scanned = rows.upperBound
-        found += edges
-        compared += n
+        comparedPairs += n
         let possible = logit(engine.configuration.possibleThreshold)
-        return edges.filter { $0.weight >= possible }
-            .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : ($0.i != $1.i ? $0.i < $1.i : $0.j < $1.j) }
-            .map { ScoredPair(a: Int($0.i), b: Int($0.j), weight: $0.weight, band: .possible, explanation: MatchExplanation(vector: ComparisonVector(bits: $0.bits), model: model)) }
+        let weights = model.weights
+        return edges.filter { $0.weight >= possible }.map { edge in
+            let vector = ComparisonVector(bits: edge.bits)
+            var fieldWeight = 0.0
+            for field in 0..<ComparisonVector.fieldCount where vector[field] != ComparisonVector.missing {
+                fieldWeight += weights[field][Int(vector[field])]
+            }
+            return Pair(a: Int(edge.i), b: Int(edge.j), weight: edge.weight, fieldWeight: fieldWeight, bits: edge.bits)
+        }
     }
 
-    /// Household support, clusters and bands over every pair scanned.
-    public func result() -> DedupeResult {
-        withExtendedLifetime(engine.table) { engine.finish(found: found, compared: compared, model: model) }
+    /// Which fields agreed, and how much each weighed (names of fields, never values).
+    public func explanation(of pair: Pair) -> MatchExplanation {
+        MatchExplanation(vector: ComparisonVector(bits: pair.bits), model: model)
     }
 }
 

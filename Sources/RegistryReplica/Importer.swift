@@ -54,7 +54,7 @@ enum RegistrationFile {
 
     static func csv(_ text: String) throws(ReplicaError) -> (rows: [Row], issues: [InputIssue]) {
         let records: [CSV.Record]
-        do { records = try CSV.parse(text) } catch {
+        do { records = try CSV.parse(text, parts: 2) } catch {
             let issue = InputIssue(line: error.line, column: "-", reason: error.reason)
             throw ReplicaError(.invalidInput, "the CSV file is malformed", issues: [issue])
         }
@@ -63,14 +63,13 @@ enum RegistrationFile {
         var issues = columns.filter { !RegistrationColumns.input.contains($0) }.map { InputIssue(line: header.line, column: $0, reason: "unknown column") }
         if Set(columns).count != columns.count { issues.append(InputIssue(line: header.line, column: "-", reason: "a column appears twice")) }
         guard issues.isEmpty else { return ([], issues) }
-        var rows: [Row] = []
-        for record in records.dropFirst() {
-            guard record.fields.count == columns.count else {
-                issues.append(InputIssue(line: record.line, column: "-", reason: "has \(record.fields.count) fields, the header has \(columns.count)"))
-                rows.append(Row(line: record.line, input: RegistrationInput([:]), fields: record.fields))
-                continue
-            }
-            rows.append(Row(line: record.line, input: RegistrationInput(columns: columns, cells: record.fields), fields: record.fields))
+        let rows = parallelMap(records.count - 1) { index in
+            let record = records[index + 1]
+            let input = record.fields.count == columns.count ? RegistrationInput(columns: columns, cells: record.fields) : RegistrationInput([:])
+            return Row(line: record.line, input: input, fields: record.fields)
+        }
+        for row in rows where row.fields.count != columns.count {
+            issues.append(InputIssue(line: row.line, column: "-", reason: "has \(row.fields.count) fields, the header has \(columns.count)"))
         }
         return (rows, issues)
     }
@@ -131,12 +130,14 @@ extension Registry {
         report.rows = rows.count
         var issuesByLine: [Int: [InputIssue]] = Dictionary(grouping: readIssues, by: \.line)
         var firstLineOfID: [RecordID: Int] = [:]
-        var candidates: [(row: RegistrationFile.Row, id: RecordID)] = []
+        var candidates: [(row: RegistrationFile.Row, id: RecordID, person: PersonRecord)] = []
         let parsingIssues = issuesByLine
+        // Each row validated, given its id, and put in the matcher's form, on every core.
         let checked = parallelMap(rows.count) { index in
             let row = rows[index]
             let issues = parsingIssues[row.line] ?? row.input.validate(line: row.line)
-            return (issues: issues, id: self.recordID(for: row.input, now: now))
+            let id = self.recordID(for: row.input, now: now)
+            return (issues: issues, id: id, person: issues.isEmpty ? self.personRecord(input: row.input, id: id, householdID: nil) : nil)
         }
         for (row, check) in zip(rows, checked) {
             var issues = check.issues
@@ -144,9 +145,9 @@ extension Registry {
             if issues.isEmpty, row.input["record_id"] != nil, let first = firstLineOfID[id] {
                 issues.append(InputIssue(line: row.line, column: "record_id", reason: "repeats the record_id of line \(first)"))
             }
-            if issues.isEmpty {
+            if issues.isEmpty, let person = check.person {
                 firstLineOfID[id] = row.line
-                candidates.append((row, id))
+                candidates.append((row, id, person))
             } else {
                 issuesByLine[row.line] = issues
             }
@@ -167,7 +168,7 @@ extension Registry {
         report.alreadyPresent = candidates.count - fresh.count
         // Site-time duplicate check, before anything is written: flagged rows are stored provisional in
         // the same transaction. First against the replica as it was.
-        let probes = parallelMap(fresh.count) { DuplicateProbe(id: fresh[$0].id, person: self.personRecord(input: fresh[$0].row.input, id: fresh[$0].id, householdID: nil), line: fresh[$0].row.line) }
+        let probes = fresh.map { DuplicateProbe(id: $0.id, person: $0.person, line: $0.row.line) }
         let references = fresh.map { $0.row.input["record_id"] }
         var check = try replicaCheck(probes, references: references)
         // Then the file's rows against each other, scanned chunk by chunk on other cores while the
@@ -175,15 +176,18 @@ extension Registry {
         let scan = DedupeScan(matcher: fileMatcher, records: probes.map(\.person))
         let chunks = HandOff<[RecordEdit]>(capacity: 2)
         let producer = DispatchGroup()
-        nonisolated(unsafe) var fileResult: DedupeResult?
+        nonisolated(unsafe) var filePairs: [(pair: DedupeScan.Pair, probability: Double)] = []
+        nonisolated(unsafe) var flaggedCount = 0
         let (site, state, chunkSize, replicaFlagged) = (identity.siteID, identity.state, options.chunkSize, check.flagged)
         DispatchQueue.global(qos: .userInitiated).async(group: producer) {
             var flagged = replicaFlagged
             for start in stride(from: 0, to: fresh.count, by: chunkSize) {
                 let end = min(start + chunkSize, fresh.count)
-                for pair in scan.scan(through: end) where self.flags(pair, model: scan.model) {
+                for pair in scan.scan(through: end) {
+                    guard let probability = self.flagging(pair, model: scan.model) else { continue }
                     flagged.insert(pair.a)
                     flagged.insert(pair.b)
+                    filePairs.append((pair, probability))
                 }
                 let provisional = (start..<end).map { flagged.contains($0) }
                 let edits = parallelMap(end - start, chunkSize: 512) { offset in
@@ -194,8 +198,8 @@ extension Registry {
                 }
                 guard chunks.send(edits) else { return }
             }
+            flaggedCount = flagged.count
             chunks.finish()
-            fileResult = scan.result()
         }
         progress(0, fresh.count)
         do {
@@ -208,8 +212,8 @@ extension Registry {
             throw error
         }
         producer.wait()
-        if let fileResult { addFilePairs(fileResult, probes: probes, references: references, to: &check) }
-        report.provisional = check.flagged.count
+        addFilePairs(filePairs, scan: scan, probes: probes, references: references, to: &check)
+        report.provisional = flaggedCount
         report.uncheckedRows = fresh.count - check.checked
         report.duplicatePairCount = check.pairCount
         report.duplicates = check.pairs

@@ -8,6 +8,7 @@ public enum RegistrationColumns {
         "record_id", "site_id", "country", "given_name", "family_name", "patronymic", "sex", "birth_date",
         "birth_place", "document_type", "document_number", "nationality", "registered_at",
     ]
+    static let inputSet = Set(input)
     /// Exports add the internal id and the current status.
     public static let export = input + ["id", "status"]
     public static let documentTypes = ["PASSPORT", "ID_CARD", "INTERNAL_PASSPORT", "BIRTH_CERTIFICATE", "OTHER"]
@@ -51,8 +52,8 @@ public struct RegistrationInput: Sendable, Equatable {
     public func validate(line: Int, requireName: Bool = true) -> [InputIssue] {
         var issues: [InputIssue] = []
         func issue(_ column: String, _ reason: String) { issues.append(InputIssue(line: line, column: column, reason: reason)) }
-        if !values.keys.allSatisfy(RegistrationColumns.input.contains) {
-            for column in values.keys.sorted() where !RegistrationColumns.input.contains(column) { issue(column, "unknown column") }
+        if !values.keys.allSatisfy(RegistrationColumns.inputSet.contains) {
+            for column in values.keys.sorted() where !RegistrationColumns.inputSet.contains(column) { issue(column, "unknown column") }
         }
         if requireName, values["given_name"] == nil, values["family_name"] == nil {
             issue("family_name", "a registration needs a given or a family name")

@@ -185,9 +185,13 @@ public struct LocalReplicaCandidates: DuplicateCandidateSource {
     /// matcher forbids (two members of one household) stays at 0.
     static func probabilityWithoutTermFrequency(_ pair: ScoredPair, model: MatchModel) -> Double {
         guard pair.weight > -Double.infinity else { return 0 }
+        return probability(fieldWeight: pair.explanation.fields.reduce(0) { $0 + $1.weight }, model: model)
+    }
+
+    /// The probability from the model's prior and the sum of a pair's field weights.
+    static func probability(fieldWeight: Double, model: MatchModel) -> Double {
         let prior = min(max(model.prior, 1e-12), 0.5)
-        let weight = log2(prior / (1 - prior)) + pair.explanation.fields.reduce(0) { $0 + $1.weight }
-        return 1 / (1 + pow(2, -weight))
+        return 1 / (1 + pow(2, -(log2(prior / (1 - prior)) + fieldWeight)))
     }
 
     /// Blind-index terms of a person: one group per name word, and the document numbers.
@@ -317,27 +321,27 @@ extension Registry {
         return Matcher(configuration: configuration, model: siteCheckSettings.model ?? .standard)
     }
 
-    /// Whether a pair of rows of one file flags both: scored like single pairs at the site, without
-    /// the name term-frequency bonus (see ``LocalReplicaCandidates/probabilityWithoutTermFrequency(_:model:)``).
-    func flags(_ pair: ScoredPair, model: MatchModel) -> Bool {
-        LocalReplicaCandidates.probabilityWithoutTermFrequency(pair, model: model) >= siteCheckSettings.configuration.possibleThreshold
+    /// The probability by which a pair of rows of one file flags both (and is reported): scored like
+    /// single pairs at the site, without the name term-frequency bonus (see
+    /// ``LocalReplicaCandidates/probabilityWithoutTermFrequency(_:model:)``); nil below the possible threshold.
+    func flagging(_ pair: DedupeScan.Pair, model: MatchModel) -> Double? {
+        let probability = LocalReplicaCandidates.probability(fieldWeight: pair.fieldWeight, model: model)
+        return probability >= siteCheckSettings.configuration.possibleThreshold ? probability : nil
     }
 
-    /// Adds the pairs found inside the file to `check`: both rows flagged, each pair reported once.
-    func addFilePairs(_ result: DedupeResult, probes: [DuplicateProbe], references: [String?], to check: inout ImportCheck) {
+    /// Adds the pairs found inside the file to `check`: each reported once (the strongest first, up
+    /// to the limit), banded by its own score (clustering is the central run's).
+    func addFilePairs(_ pairs: [(pair: DedupeScan.Pair, probability: Double)], scan: DedupeScan, probes: [DuplicateProbe], references: [String?], to check: inout ImportCheck) {
         let settings = siteCheckSettings
-        for pair in result.pairs where flags(pair, model: result.model) {
-            let probability = LocalReplicaCandidates.probabilityWithoutTermFrequency(pair, model: result.model)
-            let band: MatchBand = pair.band == .match && probability >= settings.configuration.matchThreshold ? .match : .possible
-            let (a, b) = (min(pair.a, pair.b), max(pair.a, pair.b))
-            check.flagged.insert(a)
-            check.flagged.insert(b)
-            check.pairCount += 1
-            guard check.pairs.count < settings.maxReportedPairs else { continue }
+        check.pairCount += pairs.count
+        let room = max(0, settings.maxReportedPairs - check.pairs.count)
+        for (pair, probability) in pairs.sorted(by: { $0.probability != $1.probability ? $0.probability > $1.probability : ($0.pair.a, $0.pair.b) < ($1.pair.a, $1.pair.b) }).prefix(room) {
+            let band: MatchBand = probability >= settings.configuration.matchThreshold ? .match : .possible
+            let (a, b) = (pair.a, pair.b)
             check.pairs.append(DuplicateFinding(
                 id: probes[a].id.description, recordID: references[a], line: probes[a].line,
                 candidateID: probes[b].id.description, candidateRecordID: references[b], candidateLine: probes[b].line,
-                source: "file", score: probability, band: band.rawValue, explanation: pair.explanation.description))
+                source: "file", score: probability, band: band.rawValue, explanation: scan.explanation(of: pair).description))
         }
         check.pairs.sort { ($0.line ?? 0, -$0.score) < ($1.line ?? 0, -$1.score) }
     }

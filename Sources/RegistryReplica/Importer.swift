@@ -130,7 +130,8 @@ extension Registry {
         report.rows = rows.count
         var issuesByLine: [Int: [InputIssue]] = Dictionary(grouping: readIssues, by: \.line)
         var firstLineOfID: [RecordID: Int] = [:]
-        var candidates: [(row: RegistrationFile.Row, id: RecordID, person: PersonRecord)] = []
+        var accepted: [Int] = []  // rows to store, by index
+        accepted.reserveCapacity(rows.count)
         let parsingIssues = issuesByLine
         // Each row validated, given its id, and put in the matcher's form, on every core.
         let checked = parallelMap(rows.count) { index in
@@ -139,22 +140,22 @@ extension Registry {
             let id = self.recordID(for: row.input, now: now)
             return (issues: issues, id: id, person: issues.isEmpty ? self.personRecord(input: row.input, id: id, householdID: nil) : nil)
         }
-        for (row, check) in zip(rows, checked) {
-            var issues = check.issues
-            let id = check.id
-            if issues.isEmpty, row.input["record_id"] != nil, let first = firstLineOfID[id] {
+        for (index, row) in rows.enumerated() {
+            var issues = checked[index].issues
+            let id = checked[index].id
+            if issues.isEmpty, row.input["record_id"] != nil, let first = firstLineOfID.updateValue(row.line, forKey: id) {
+                firstLineOfID[id] = first
                 issues.append(InputIssue(line: row.line, column: "record_id", reason: "repeats the record_id of line \(first)"))
             }
-            if issues.isEmpty, let person = check.person {
-                firstLineOfID[id] = row.line
-                candidates.append((row, id, person))
+            if issues.isEmpty {
+                accepted.append(index)
             } else {
                 issuesByLine[row.line] = issues
             }
         }
         // Header-level problems (unknown columns) have no rows behind them.
         let headerIssues = readIssues.filter { issue in !rows.contains { $0.line == issue.line } }
-        report.issues = (headerIssues + rows.flatMap { issuesByLine[$0.line] ?? [] })
+        report.issues = issuesByLine.isEmpty ? [] : (headerIssues + rows.flatMap { issuesByLine[$0.line] ?? [] })
         guard report.issues.isEmpty || (options.skipInvalid && headerIssues.isEmpty) else {
             throw ReplicaError(.invalidInput, "\(Set(report.issues.map(\.line)).count) row(s) are not valid; nothing was imported", issues: report.issues)
         }
@@ -163,13 +164,13 @@ extension Registry {
             report.rejected = rejected.count
             report.rejectsFile = try writeRejects(rejected, issuesByLine: issuesByLine, source: path, to: options.rejectsFile)
         }
-        let present = try storage { () throws(StorageError) in try store.existing(candidates.map(\.id)) }
-        let fresh = candidates.filter { !present.contains($0.id) }
-        report.alreadyPresent = candidates.count - fresh.count
+        let present = try storage { () throws(StorageError) in try store.existing(accepted.map { checked[$0].id }) }
+        let fresh = present.isEmpty ? accepted : accepted.filter { !present.contains(checked[$0].id) }
+        report.alreadyPresent = accepted.count - fresh.count
         // Site-time duplicate check, before anything is written: flagged rows are stored provisional in
         // the same transaction. First against the replica as it was.
-        let probes = fresh.map { DuplicateProbe(id: $0.id, person: $0.person, line: $0.row.line) }
-        let references = fresh.map { $0.row.input["record_id"] }
+        let probes = fresh.map { DuplicateProbe(id: checked[$0].id, person: checked[$0].person!, line: rows[$0].line) }
+        let references = fresh.map { rows[$0].input["record_id"] }
         var check = try replicaCheck(probes, references: references)
         // Then the file's rows against each other, scanned chunk by chunk on other cores while the
         // chunk before is stored: once a chunk is scanned, every pair of its rows is known.
@@ -191,10 +192,10 @@ extension Registry {
                 }
                 let provisional = (start..<end).map { flagged.contains($0) }
                 let edits = parallelMap(end - start, chunkSize: 512) { offset in
-                    let row = fresh[start + offset]
-                    var operations = row.row.input.operations(defaultSite: site, defaultCountry: state, now: now)
+                    let index = fresh[start + offset]
+                    var operations = rows[index].input.operations(defaultSite: site, defaultCountry: state, now: now)
                     if provisional[offset] { operations.append(Self.provisionalOperation) }
-                    return RecordEdit(record: row.id, operations: operations)
+                    return RecordEdit(record: checked[index].id, operations: operations)
                 }
                 guard chunks.send(edits) else { return }
             }

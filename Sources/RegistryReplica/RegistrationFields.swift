@@ -100,8 +100,9 @@ public struct RegistrationInput: Sendable, Equatable {
             .set(Schema.registration[column]!.id, value)
         }
         var operations: [RecordEdit.Operation] = []
-        for column in ["record_id", "given_name", "family_name", "patronymic", "birth_date", "birth_place"] {
-            if let value = values[column] { operations.append(set(column, .text(Self.composed(value)))) }
+        operations.reserveCapacity(12)
+        for (column, field) in Self.composedFields {
+            if let value = values[column] { operations.append(.set(field, .text(Self.composed(value)))) }
         }
         operations.append(set("site_id", .text(values["site_id"] ?? defaultSite)))
         operations.append(set("country", .text((values["country"] ?? defaultCountry).uppercased())))
@@ -115,6 +116,9 @@ public struct RegistrationInput: Sendable, Equatable {
         }
         return operations
     }
+
+    /// Text columns stored in Unicode normal form C, with their fields.
+    static let composedFields = ["record_id", "given_name", "family_name", "patronymic", "birth_date", "birth_place"].map { ($0, Schema.registration[$0]!.id) }
 
     /// NFC, skipping the (slow) Foundation call for ASCII, which is already composed.
     static func composed(_ text: String) -> String {

@@ -107,7 +107,7 @@ enum ChangeBlock {
 
     /// `tag || nonce || ciphertext || tag`: deflated first when that makes it smaller.
     static func seal(_ plaintext: [UInt8], origin: ReplicaID, first: UInt64, last: UInt64, key: SymmetricKey) -> [UInt8] {
-        let deflated = Deflate.compress(plaintext, level: 6)
+        let deflated = Deflate.compress(plaintext, level: 5)
         let (tag, content) = deflated.count < plaintext.count ? (deflatedTag, deflated) : (storedTag, plaintext)
         return [tag] + AEAD.seal(content, key: key, additionalData: additionalData(origin: origin, first: first, last: last))
     }

@@ -139,9 +139,9 @@ public final class ReplicaStore: Sendable {
     }
 
     /// Commits many edits in ONE transaction, flushing rows chunk by chunk so memory stays flat:
-    /// a killed import leaves the replica exactly as before. The rows and sealed blocks of one chunk
-    /// are computed on other cores while the previous chunk is written. `progress` gets the edits
-    /// done so far.
+    /// a killed import leaves the replica exactly as before. One chunk is minted, and its rows and
+    /// sealed blocks computed, on other cores while the previous chunk is written. `progress` gets
+    /// the edits done so far.
     public func commitAll(
         _ chunks: some Sequence<[RecordEdit]>, wallMilliseconds: UInt64, progress: (Int) -> Void = { _ in }
     ) throws(StorageError) -> Int {
@@ -149,11 +149,7 @@ public final class ReplicaStore: Sendable {
             var done = 0
             for chunk in chunks {
                 try context.prefetch(chunk.map(\.record))
-                for edit in chunk {
-                    guard let set = try context.mint(edit, wall: wallMilliseconds) else { continue }
-                    try context.integrate(set)
-                }
-                try context.flush(overlapped: true)
+                try context.mintAndDetach(chunk, wall: wallMilliseconds)
                 done += chunk.count
                 progress(done)
             }
@@ -444,7 +440,7 @@ public final class ReplicaStore: Sendable {
 
         /// One query for many ids instead of one per record: batches and imports are mostly new records.
         func prefetch(_ ids: some Sequence<RecordID>) throws {
-            var wanted = Set(ids).subtracting(touched.keys)
+            let wanted = Set(ids).subtracting(touched.keys)
             if let pending, !pending.ids.isDisjoint(with: wanted) { try finishPending() }
             if let written {
                 // The replica had no record when the transaction began: only its own inserts exist.
@@ -480,10 +476,12 @@ public final class ReplicaStore: Sendable {
 
         func load(_ id: RecordID, entity: EntityKind) throws -> Touched {
             if let existing = touched[id] { return existing }
-            if let pending, pending.ids.contains(id) { try finishPending() }
             var entry: Touched
-            if knownAbsent.remove(id) != nil {
+            if knownAbsent.remove(id) != nil {  // (prefetch wrote any pending flush that held it)
                 entry = Touched(rowid: nil, state: RecordState(entity: entity))
+            } else if let pending, pending.ids.contains(id) {
+                try finishPending()
+                return try load(id, entity: entity)
             } else if let row = try Row.fetchOne(db, cachedSQL: "SELECT rowid, entity, state FROM record WHERE id = ?", arguments: [Data(id.bytes)]) {
                 let stored = try origins.codec.decode([UInt8](row["state"] as Data))
                 entry = Touched(rowid: row["rowid"], state: stored.state, history: stored.history)
@@ -612,30 +610,69 @@ public final class ReplicaStore: Sendable {
 
         /// Writes every touched record, its change sets and its index entries; then the vector and clock.
         /// The context can go on after a flush (same transaction, fresh record cache).
-        /// - Parameter overlapped: leave this flush's rows computing on other cores and write them at
-        ///   the next flush (or when a later edit touches one of its records); the previous one is
-        ///   written meanwhile.
-        func flush(overlapped: Bool = false) throws {
+        func flush() throws {
             let next = detach()
-            if pending != nil { try finishPending() }
-            pending = next
-            if !overlapped { try finishPending() }
+            try finishPending()
+            try finish(next)
         }
 
-        /// A flush whose rows and sealed blocks are being computed on other cores.
+        /// Mints and integrates a chunk of edits and leaves its rows computing on other cores, while
+        /// the chunk before is written. When every record of the chunk is known to be new, the minting
+        /// itself runs on another core: it then needs nothing from SQLite, and shares no state with
+        /// the writing of a flush of new records.
+        func mintAndDetach(_ edits: [RecordEdit], wall: UInt64) throws {
+            let previous = pending
+            pending = nil
+            let standalone = (previous?.isPlain ?? true) && touched.isEmpty
+                && edits.allSatisfy { !$0.erase && knownAbsent.contains($0.record) }
+            guard standalone, let previous else {
+                if let previous { try finish(previous) }
+                try mintAll(edits, wall: wall)
+                pending = detach()
+                return
+            }
+            nonisolated(unsafe) let context = self
+            let minting = Background { () throws(StorageError) in
+                try ReplicaStore.guarded { try context.mintAll(edits, wall: wall) }
+                return context.detach()
+            }
+            try finish(previous)
+            pending = try minting.value()
+        }
+
+        private func mintAll(_ edits: [RecordEdit], wall: UInt64) throws {
+            for edit in edits {
+                guard let set = try mint(edit, wall: wall) else { continue }
+                try integrate(set)
+            }
+        }
+
+        /// A flush whose rows and sealed blocks are being computed on other cores, with what it must
+        /// write besides (the origins' seqs and the clock as they were when it was detached).
         final class PendingFlush {
             let entries: [(id: RecordID, entry: Touched)]
             let ids: Set<RecordID>
-            let backfill: [ChangeSet]
+            let backfill: [(set: ChangeSet, originIndex: Int64)]
             let rows: Background<PreparedRows>
             let sealing: Background<[ChangeLogReader.SealedBlock]>
+            let origins: [(index: Int64, replica: ReplicaID, seq: UInt64)]
+            let clock: HLCTimestamp
+            let codec: RecordStateCodec
+            /// Only new records, no back-fill: writing it reads nothing from the log.
+            let isPlain: Bool
 
-            init(entries: [(id: RecordID, entry: Touched)], backfill: [ChangeSet], rows: Background<PreparedRows>, sealing: Background<[ChangeLogReader.SealedBlock]>) {
+            init(entries: [(id: RecordID, entry: Touched)], backfill: [(set: ChangeSet, originIndex: Int64)], rows: Background<PreparedRows>,
+                 sealing: Background<[ChangeLogReader.SealedBlock]>, origins: [(index: Int64, replica: ReplicaID, seq: UInt64)],
+                 clock: HLCTimestamp, codec: RecordStateCodec) {
                 self.entries = entries
                 ids = Set(entries.map(\.id))
                 self.backfill = backfill
                 self.rows = rows
                 self.sealing = sealing
+                self.origins = origins
+                self.clock = clock
+                self.codec = codec
+                isPlain = backfill.isEmpty && entries.allSatisfy { $0.entry.isNew && !$0.entry.state.isErased }
             }
         }
 
@@ -645,11 +682,15 @@ public final class ReplicaStore: Sendable {
         /// new records (pure functions of their change sets). The context starts a fresh record cache.
         private func detach() -> PendingFlush {
             var newSets: [ReplicaID: [ChangeSet]] = [:]
-            var backfill: [ChangeSet] = []
+            var backfill: [(set: ChangeSet, originIndex: Int64)] = []
             let entries = touchOrder.compactMap { id in touched[id].map { (id: id, entry: $0) } }
             for (_, entry) in entries {
                 for set in entry.sets {
-                    if backfilled.contains(set.dot(at: 0)) { backfill.append(set) } else { newSets[set.origin, default: []].append(set) }
+                    if backfilled.contains(set.dot(at: 0)) {
+                        backfill.append((set, origins.index[set.origin]!))
+                    } else {
+                        newSets[set.origin, default: []].append(set)
+                    }
                 }
             }
             let work = newSets.map { (sets: $0.value.sorted { $0.firstSeq < $1.firstSeq }, originIndex: origins.index[$0.key]!) }
@@ -667,26 +708,31 @@ public final class ReplicaStore: Sendable {
             backfilled = []
             touched = [:]
             touchOrder = []
-            return PendingFlush(entries: entries, backfill: backfill, rows: rows, sealing: sealing)
+            let seqs = origins.dirty.map { (index: origins.index[$0.key]!, replica: $0.key, seq: $0.value) }
+            origins.clean()
+            return PendingFlush(entries: entries, backfill: backfill, rows: rows, sealing: sealing, origins: seqs, clock: clock.last, codec: codec)
         }
 
-        /// Writes the pending flush: record rows, index rows, sealed blocks, back-filled change sets,
-        /// then the vector and the clock.
         private func finishPending() throws {
             guard let flush = pending else { return }
             pending = nil
+            try finish(flush)
+        }
+
+        /// Writes a detached flush: record rows, index rows, sealed blocks, back-filled change sets,
+        /// then the vector and the clock.
+        private func finish(_ flush: PendingFlush) throws {
             let prepared = try flush.rows.value()
-            for (id, entry) in flush.entries where !(entry.isNew && !entry.state.isErased) { try write(id, entry) }
+            for (id, entry) in flush.entries where !(entry.isNew && !entry.state.isErased) { try write(id, entry, codec: flush.codec) }
             try insert(prepared)
             try insertNewRows()
             try ChangeLogReader.insert(try flush.sealing.value(), db: db)
-            for set in flush.backfill { try log.insertBelowEnd(set, originIndex: origins.index[set.origin]!) }
-            for (origin, seq) in origins.dirty {
+            for (set, originIndex) in flush.backfill { try log.insertBelowEnd(set, originIndex: originIndex) }
+            for origin in flush.origins {
                 try db.execute(sql: "INSERT INTO origin(idx, replica, seq) VALUES (?, ?, ?) ON CONFLICT(idx) DO UPDATE SET seq = excluded.seq",
-                               arguments: [origins.index[origin]!, Data(origin.bytes), Int64(bitPattern: seq)])
+                               arguments: [origin.index, Data(origin.replica.bytes), Int64(bitPattern: origin.seq)])
             }
-            origins.clean()
-            let raw = clock.last.rawValue
+            let raw = flush.clock.rawValue
             try ReplicaStore.setMeta(db, "hlc", (0..<8).map { UInt8(truncatingIfNeeded: raw >> (56 - 8 * $0)) })
             // Thousands of small objects: freed on another core, not on the one that writes.
             nonisolated(unsafe) let retired = Unmanaged.passRetained(flush)
@@ -725,7 +771,7 @@ public final class ReplicaStore: Sendable {
         }
 
         /// Writes a record this transaction changed, or a new one not prepared on other cores (erased).
-        private func write(_ id: RecordID, _ entry: Touched) throws {
+        private func write(_ id: RecordID, _ entry: Touched, codec: RecordStateCodec) throws {
             let state = entry.state
             var status: String?
             var conflicts = 0
@@ -746,7 +792,7 @@ public final class ReplicaStore: Sendable {
                 newTerms = []
             }
             let history = state.isErased ? [] : entry.history + entry.sets.map { $0.dot(at: 0) }
-            let stateBytes = Data(origins.codec.encode(state, history: history))
+            let stateBytes = Data(codec.encode(state, history: history))
             let rowid: Int64
             if let existing = entry.rowid {
                 rowid = existing

@@ -240,11 +240,7 @@ public final class Registry: Sendable {
         indexTerms: { view in
             var terms: [IndexTerm] = []
             for column in ["given_name", "family_name", "aliases"] {
-                for value in view[column]?.values.compactMap(\.text) ?? [] {
-                    for word in value.split(whereSeparator: { $0 == " " || $0 == "-" }) {
-                        terms += NameKeyCache.shared.keys(String(word)).map { IndexTerm(kind: "name", text: $0) }
-                    }
-                }
+                for value in view[column]?.values.compactMap(\.text) ?? [] { terms += NameKeyCache.shared.terms(value) }
             }
             for document in view["documents"]?.values.compactMap(\.object) ?? [] {
                 if let number = document["number"] { terms.append(IndexTerm(kind: "doc", text: DocumentNumber.normalize(number))) }
@@ -273,6 +269,21 @@ func writeFile(_ path: String, _ data: Data, permissions: Int) throws(ReplicaErr
 final class NameKeyCache: Sendable {
     static let shared = NameKeyCache()
     private let cache = Mutex<[String: [String]]>([:])
+    private let valueTerms = Mutex<[String: [IndexTerm]]>([:])
+
+    /// The blind-index terms of a whole name value (every word's keys): whole names repeat too.
+    func terms(_ value: String) -> [IndexTerm] {
+        if let hit = valueTerms.withLock({ $0[value] }) { return hit }
+        var terms: [IndexTerm] = []
+        for word in value.split(whereSeparator: { $0 == " " || $0 == "-" }) {
+            terms += keys(String(word)).map { IndexTerm(kind: "name", text: $0) }
+        }
+        valueTerms.withLock { cache in
+            if cache.count > 200_000 { cache.removeAll(keepingCapacity: true) }
+            cache[value] = terms
+        }
+        return terms
+    }
 
     func keys(_ word: String) -> [String] {
         if let hit = cache.withLock({ $0[word] }) { return hit }

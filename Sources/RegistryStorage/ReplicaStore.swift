@@ -20,7 +20,7 @@ public final class ReplicaStore: Sendable {
     private let repeatedTermKinds: Set<String>
     /// Blind entries of repeated terms (see ``Options/repeatedTermKinds``), shared by the cores that
     /// build rows: hashing a name key costs more than looking it up.
-    private let blindMemo = Mutex<[IndexTerm: [UInt8]]>([:])
+    private let blindMemo = Mutex<[IndexTerm: UInt64]>([:])
     /// Fields whose change can change index terms; other edits skip recomputing them.
     private let indexedFields: Set<FieldID>
     private let maxClockSkewMilliseconds: UInt64
@@ -256,7 +256,7 @@ public final class ReplicaStore: Sendable {
     }
 
     /// The blind-index entry of `term`.
-    func blindEntry(_ term: IndexTerm) -> [UInt8] {
+    func blindEntry(_ term: IndexTerm) -> UInt64 {
         guard repeatedTermKinds.contains(term.kind) else { return BlindIndex.term(term, key: keys.indexKey) }
         if let known = blindMemo.withLock({ $0[term] }) { return known }
         let entry = BlindIndex.term(term, key: keys.indexKey)
@@ -269,7 +269,7 @@ public final class ReplicaStore: Sendable {
 
     /// Records whose blind index holds `term`.
     public func records(matching term: IndexTerm) throws(StorageError) -> [RecordID] {
-        let blind = Data(blindEntry(term))
+        let blind = BlindIndex.bytes(blindEntry(term))
         return try read { db in
             try Data.fetchAll(db, sql: "SELECT r.id FROM blind b JOIN record r ON r.rowid = b.record WHERE b.term = ? AND r.erased = 0", arguments: [blind])
                 .compactMap { RecordID(bytes: [UInt8]($0)) }
@@ -412,7 +412,7 @@ public final class ReplicaStore: Sendable {
             /// The state on disk before this transaction (nil for a new record).
             let stored: RecordState?
             /// The blind terms on disk, once computed (from `stored` and its values).
-            var storedTerms: [[UInt8]]?
+            var storedTerms: [UInt64]?
             /// First dots of every change set stored for this record (what an erasure must redact).
             var history: [Dot]
             var sets: [ChangeSet] = []
@@ -594,13 +594,18 @@ public final class ReplicaStore: Sendable {
             return view
         }
 
-        static func terms(_ view: RecordView, store: ReplicaStore) -> [[UInt8]] {
-            Array(Set(store.indexTerms(view).map(store.blindEntry)))
+        static func terms(_ view: RecordView, store: ReplicaStore) -> [UInt64] {
+            var entries = store.indexTerms(view).map(store.blindEntry)
+            entries.sort()
+            var unique: [UInt64] = []
+            unique.reserveCapacity(entries.count)
+            for entry in entries where unique.last != entry { unique.append(entry) }
+            return unique
         }
 
         /// The blind terms the record has on disk, recomputed from its stored values (only needed when
         /// an indexed field changes or the record is erased, so not worth a column).
-        private func storedTerms(_ entry: Touched, id: RecordID) throws -> [[UInt8]] {
+        private func storedTerms(_ entry: Touched, id: RecordID) throws -> [UInt64] {
             if let known = entry.storedTerms { return known }
             guard let stored = entry.stored, !stored.isErased else { return [] }
             let known = Self.terms(try view(id, stored, of: entry), store: store)
@@ -776,7 +781,7 @@ public final class ReplicaStore: Sendable {
             var status: String?
             var conflicts = 0
             var home: String?
-            var newTerms: [[UInt8]]?  // nil: unchanged
+            var newTerms: [UInt64]?  // nil: unchanged
             if !state.isErased {
                 let needsView = entry.isNew || !entry.changedFields.isDisjoint(with: store.viewTriggers(state.entity))
                 if needsView {
@@ -808,7 +813,7 @@ public final class ReplicaStore: Sendable {
             guard let newTerms else { return }
             let old = Set(try storedTerms(entry, id: id)), new = Set(newTerms)
             let deleteTerm = try db.cachedStatement(sql: "DELETE FROM blind WHERE term = ? AND record = ?")
-            for term in old.subtracting(new) { try deleteTerm.execute(arguments: [Data(term), rowid]) }
+            for term in old.subtracting(new) { try deleteTerm.execute(arguments: [BlindIndex.bytes(term), rowid]) }
             for term in new.subtracting(old) { newTermRows.append((term, rowid)) }
         }
 
@@ -816,14 +821,14 @@ public final class ReplicaStore: Sendable {
         struct NewRecord {
             let id: RecordID
             let columns: [DatabaseValue]
-            let terms: [[UInt8]]
+            let terms: [UInt64]
         }
 
         /// New record rows and blind-index rows of this flush: written sorted by key with multi-row
         /// INSERTs (per-statement overhead dominates single-row inserts of small rows, and sorted
         /// keys keep B-tree inserts on neighbouring pages).
         private var newRecords: [NewRecord] = []
-        private var newTermRows: [(term: [UInt8], record: Int64)] = []
+        private var newTermRows: [(term: UInt64, record: Int64)] = []
         private var lastRowID: Int64?
 
         private func insertNewRows() throws {
@@ -831,8 +836,8 @@ public final class ReplicaStore: Sendable {
             newRecords.removeAll(keepingCapacity: true)
             var termValues: [DatabaseValue] = []
             termValues.reserveCapacity(newTermRows.count * 2)
-            for row in newTermRows.sorted(by: { $0.term.lexicographicallyPrecedes($1.term) }) {
-                termValues.append(Data(row.term).databaseValue)
+            for row in newTermRows.sorted(by: { $0.term < $1.term }) {
+                termValues.append(BlindIndex.bytes(row.term).databaseValue)
                 termValues.append(row.record.databaseValue)
             }
             newTermRows.removeAll(keepingCapacity: true)
@@ -843,16 +848,16 @@ public final class ReplicaStore: Sendable {
         /// naming its record by position): sorted off the writing core, bound on it.
         struct PreparedRows {
             let records: [NewRecord]
-            let terms: [(term: [UInt8], position: Int)]
+            let terms: [(term: UInt64, position: Int)]
 
             init(_ rows: [NewRecord]) {
                 records = rows.sorted { $0.id < $1.id }
-                var terms: [(term: [UInt8], position: Int)] = []
+                var terms: [(term: UInt64, position: Int)] = []
                 terms.reserveCapacity(records.count * 5)
                 for (position, record) in records.enumerated() {
                     for term in record.terms { terms.append((term, position)) }
                 }
-                self.terms = terms.sorted { $0.term.lexicographicallyPrecedes($1.term) }
+                self.terms = terms.sorted { $0.term < $1.term }
             }
         }
 
@@ -871,7 +876,7 @@ public final class ReplicaStore: Sendable {
             var termValues: [DatabaseValue] = []
             termValues.reserveCapacity(prepared.terms.count * 2)
             for row in prepared.terms {
-                termValues.append(Data(row.term).databaseValue)
+                termValues.append(BlindIndex.bytes(row.term).databaseValue)
                 termValues.append((first + Int64(row.position)).databaseValue)
             }
             try BulkInsert.run(db, table: "blind", columns: ["term", "record"], values: termValues, verb: "INSERT OR IGNORE")

@@ -60,12 +60,13 @@ enum RegistrationFile {
         }
         guard let header = records.first else { return ([], []) }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        var issues = columns.filter { !RegistrationColumns.input.contains($0) }.map { InputIssue(line: header.line, column: $0, reason: "unknown column") }
+        let resolved = columns.map { RegistrationInput.Column.byName[$0] }
+        var issues = zip(columns, resolved).filter { $0.1 == nil }.map { InputIssue(line: header.line, column: $0.0, reason: "unknown column") }
         if Set(columns).count != columns.count { issues.append(InputIssue(line: header.line, column: "-", reason: "a column appears twice")) }
         guard issues.isEmpty else { return ([], issues) }
         let rows = parallelMap(records.count - 1) { index in
             let record = records[index + 1]
-            let input = record.fields.count == columns.count ? RegistrationInput(columns: columns, cells: record.fields) : RegistrationInput([:])
+            let input = record.fields.count == columns.count ? RegistrationInput(columns: resolved, names: columns, cells: record.fields) : RegistrationInput([:])
             return Row(line: record.line, input: input, fields: record.fields)
         }
         for row in rows where row.fields.count != columns.count {
@@ -143,7 +144,7 @@ extension Registry {
         for (index, row) in rows.enumerated() {
             var issues = checked[index].issues
             let id = checked[index].id
-            if issues.isEmpty, row.input["record_id"] != nil, let first = firstLineOfID.updateValue(row.line, forKey: id) {
+            if issues.isEmpty, row.input[.recordID] != nil, let first = firstLineOfID.updateValue(row.line, forKey: id) {
                 firstLineOfID[id] = first
                 issues.append(InputIssue(line: row.line, column: "record_id", reason: "repeats the record_id of line \(first)"))
             }
@@ -170,7 +171,7 @@ extension Registry {
         // Site-time duplicate check, before anything is written: flagged rows are stored provisional in
         // the same transaction. First against the replica as it was.
         let probes = fresh.map { DuplicateProbe(id: checked[$0].id, person: checked[$0].person!, line: rows[$0].line) }
-        let references = fresh.map { rows[$0].input["record_id"] }
+        let references = fresh.map { rows[$0].input[.recordID] }
         var check = try replicaCheck(probes, references: references)
         // Then the file's rows against each other, scanned chunk by chunk on other cores while the
         // chunk before is stored: once a chunk is scanned, every pair of its rows is known.

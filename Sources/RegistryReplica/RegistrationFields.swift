@@ -8,7 +8,6 @@ public enum RegistrationColumns {
         "record_id", "site_id", "country", "given_name", "family_name", "patronymic", "sex", "birth_date",
         "birth_place", "document_type", "document_number", "nationality", "registered_at",
     ]
-    static let inputSet = Set(input)
     /// Exports add the internal id and the current status.
     public static let export = input + ["id", "status"]
     public static let documentTypes = ["PASSPORT", "ID_CARD", "INTERNAL_PASSPORT", "BIRTH_CERTIFICATE", "OTHER"]
@@ -16,7 +15,26 @@ public enum RegistrationColumns {
 
 /// A registration as typed or imported: column name to text, validated before anything is stored.
 public struct RegistrationInput: Sendable, Equatable {
-    public private(set) var values: [String: String]
+    /// The import columns, in file order: what a registration can hold.
+    enum Column: Int, CaseIterable {
+        case recordID, siteID, country, givenName, familyName, patronymic, sex, birthDate, birthPlace, documentType,
+             documentNumber, nationality, registeredAt
+
+        var name: String { RegistrationColumns.input[rawValue] }
+        static let byName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.name, $0) })
+    }
+
+    /// Values of the import columns by ``Column`` (a row of a file is read into this without hashing a name).
+    private var cells: [String?]
+    /// Values under other names: kept so validation can name them as unknown columns.
+    private var others: [String: String]
+
+    /// Every non-empty value by column name.
+    public var values: [String: String] {
+        var all = others
+        for column in Column.allCases { all[column.name] = cells[column.rawValue] }
+        return all
+    }
 
     /// Keeps non-empty values, trimmed; unknown keys stay so validation can name them.
     public init(_ values: [String: String]) {
@@ -25,14 +43,24 @@ public struct RegistrationInput: Sendable, Equatable {
 
     /// A row of a file: `cells[i]` is the value of `columns[i]`.
     init(columns: [String], cells: [String]) {
-        var kept: [String: String] = [:]
-        kept.reserveCapacity(columns.count)
-        for (key, value) in zip(columns, cells) {
-            let trimmed = Self.trimmed(value)
-            if !trimmed.isEmpty { kept[key] = trimmed }
-        }
-        values = kept
+        self.init(columns: columns.map { Column.byName[$0] }, names: columns, cells: cells)
     }
+
+    /// A row of a file whose header was resolved once: `columns[i]` is the column of `cells[i]`
+    /// (nil for a name that is not an import column, kept under `names[i]`).
+    init(columns: [Column?], names: [String], cells: [String]) {
+        var slots = [String?](repeating: nil, count: Column.allCases.count)
+        var others: [String: String] = [:]
+        for (index, value) in cells.enumerated() where index < columns.count {
+            let trimmed = Self.trimmed(value)
+            guard !trimmed.isEmpty else { continue }
+            if let column = columns[index] { slots[column.rawValue] = trimmed } else { others[names[index]] = trimmed }
+        }
+        self.cells = slots
+        self.others = others
+    }
+
+    subscript(_ column: Column) -> String? { cells[column.rawValue] }
 
     /// Whitespace trimmed from both ends, without Foundation (imports call this for every cell).
     static func trimmed(_ text: String) -> String {
@@ -46,49 +74,47 @@ public struct RegistrationInput: Sendable, Equatable {
         return String(scalars[start...end])
     }
 
-    public subscript(column: String) -> String? { values[column] }
+    public subscript(column: String) -> String? { Column.byName[column].flatMap { cells[$0.rawValue] } ?? others[column] }
 
     /// Every problem with this row; empty when it can be stored. `requireName` is off for partial edits.
     public func validate(line: Int, requireName: Bool = true) -> [InputIssue] {
         var issues: [InputIssue] = []
         func issue(_ column: String, _ reason: String) { issues.append(InputIssue(line: line, column: column, reason: reason)) }
-        if !values.keys.allSatisfy(RegistrationColumns.inputSet.contains) {
-            for column in values.keys.sorted() where !RegistrationColumns.inputSet.contains(column) { issue(column, "unknown column") }
-        }
-        if requireName, values["given_name"] == nil, values["family_name"] == nil {
+        for column in others.keys.sorted() { issue(column, "unknown column") }
+        if requireName, self[.givenName] == nil, self[.familyName] == nil {
             issue("family_name", "a registration needs a given or a family name")
         }
-        for column in ["record_id", "site_id", "given_name", "family_name", "patronymic", "birth_place", "document_number"] {
-            guard let value = values[column] else { continue }
+        for column: Column in [.recordID, .siteID, .givenName, .familyName, .patronymic, .birthPlace, .documentNumber] {
+            guard let value = self[column] else { continue }
             if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) || (!value.utf8.allSatisfy { $0 < 0x80 } && value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })) {
-                issue(column, "contains control characters")
+                issue(column.name, "contains control characters")
             } else if value.utf8.count > 200, value.count > 200 {
-                issue(column, "longer than 200 characters")
+                issue(column.name, "longer than 200 characters")
             }
         }
-        if let country = values["country"], !CountryCode.isAlpha2(country) {
+        if let country = self[.country], !CountryCode.isAlpha2(country) {
             issue("country", "not an ISO 3166 alpha-2 code")
         }
-        if let sex = values["sex"], !["F", "M", "X"].contains(sex.uppercased()) {
+        if let sex = self[.sex], !["F", "M", "X"].contains(sex.uppercased()) {
             issue("sex", "must be F, M, X or empty")
         }
-        if let date = values["birth_date"] {
+        if let date = self[.birthDate] {
             if let parsed = PartialDate(date) {
                 if parsed.year > Self.currentYear { issue("birth_date", "in the future") }
             } else {
                 issue("birth_date", "must be YYYY-MM-DD, YYYY-MM or YYYY")
             }
         }
-        if let type = values["document_type"], !RegistrationColumns.documentTypes.contains(type.uppercased()) {
+        if let type = self[.documentType], !RegistrationColumns.documentTypes.contains(type.uppercased()) {
             issue("document_type", "must be one of " + RegistrationColumns.documentTypes.joined(separator: ", "))
         }
-        if values["document_type"] != nil, values["document_number"] == nil {
+        if self[.documentType] != nil, self[.documentNumber] == nil {
             issue("document_number", "a document type needs a number")
         }
-        if let nationality = values["nationality"], CountryCode.alpha3(nationality) == nil {
+        if let nationality = self[.nationality], CountryCode.alpha3(nationality) == nil {
             issue("nationality", "not an ISO 3166 alpha-2 or alpha-3 code")
         }
-        if let stamp = values["registered_at"], Self.parseTimestamp(stamp) == nil {
+        if let stamp = self[.registeredAt], Self.parseTimestamp(stamp) == nil {
             issue("registered_at", "not an ISO 8601 date-time")
         }
         return issues
@@ -96,29 +122,35 @@ public struct RegistrationInput: Sendable, Equatable {
 
     /// The edit operations that store this input (after validation).
     func operations(defaultSite: String, defaultCountry: String, now: Date) -> [RecordEdit.Operation] {
-        func set(_ column: String, _ value: Value?) -> RecordEdit.Operation {
-            .set(Schema.registration[column]!.id, value)
-        }
         var operations: [RecordEdit.Operation] = []
         operations.reserveCapacity(12)
         for (column, field) in Self.composedFields {
-            if let value = values[column] { operations.append(.set(field, .text(Self.composed(value)))) }
+            if let value = self[column] { operations.append(.set(field, .text(Self.composed(value)))) }
         }
-        operations.append(set("site_id", .text(values["site_id"] ?? defaultSite)))
-        operations.append(set("country", .text((values["country"] ?? defaultCountry).uppercased())))
-        if let sex = values["sex"] { operations.append(set("sex", .text(sex.uppercased()))) }
-        if let nationality = values["nationality"] { operations.append(set("nationality", .text(nationality.uppercased()))) }
-        let registeredAt = values["registered_at"].flatMap(Self.parseTimestamp) ?? now
-        operations.append(set("registered_at", .int(Int64(registeredAt.timeIntervalSince1970 * 1000))))
-        if let number = values["document_number"] {
-            let type = values["document_type"]?.uppercased() ?? "OTHER"
-            operations.append(.add(Schema.registration["documents"]!.id, .object(["type": type, "number": number])))
+        operations.append(.set(Fields.siteID, .text(self[.siteID] ?? defaultSite)))
+        operations.append(.set(Fields.country, .text((self[.country] ?? defaultCountry).uppercased())))
+        if let sex = self[.sex] { operations.append(.set(Fields.sex, .text(sex.uppercased()))) }
+        if let nationality = self[.nationality] { operations.append(.set(Fields.nationality, .text(nationality.uppercased()))) }
+        let registeredAt = self[.registeredAt].flatMap(Self.parseTimestamp) ?? now
+        operations.append(.set(Fields.registeredAt, .int(Int64(registeredAt.timeIntervalSince1970 * 1000))))
+        if let number = self[.documentNumber] {
+            operations.append(.add(Fields.documents, .object(["type": self[.documentType]?.uppercased() ?? "OTHER", "number": number])))
         }
         return operations
     }
 
     /// Text columns stored in Unicode normal form C, with their fields.
-    static let composedFields = ["record_id", "given_name", "family_name", "patronymic", "birth_date", "birth_place"].map { ($0, Schema.registration[$0]!.id) }
+    static let composedFields: [(Column, FieldID)] = [.recordID, .givenName, .familyName, .patronymic, .birthDate, .birthPlace].map { ($0, Schema.registration[$0.name]!.id) }
+
+    /// Fields an input is stored in (looked up once).
+    enum Fields {
+        static let siteID = Schema.registration["site_id"]!.id
+        static let country = Schema.registration["country"]!.id
+        static let sex = Schema.registration["sex"]!.id
+        static let nationality = Schema.registration["nationality"]!.id
+        static let registeredAt = Schema.registration["registered_at"]!.id
+        static let documents = Schema.registration["documents"]!.id
+    }
 
     /// NFC, skipping the (slow) Foundation call for ASCII, which is already composed.
     static func composed(_ text: String) -> String {

@@ -211,8 +211,8 @@ public final class Registry: Sendable {
     // MARK: Identity of records
 
     func recordID(for input: RegistrationInput, now: Date) -> RecordID {
-        if let reference = input["record_id"] {
-            return derivedID(country: (input["country"] ?? identity.state).uppercased(), site: input["site_id"] ?? identity.siteID, recordID: reference)
+        if let reference = input[.recordID] {
+            return derivedID(country: (input[.country] ?? identity.state).uppercased(), site: input[.siteID] ?? identity.siteID, recordID: reference)
         }
         var rng = SystemRandomNumberGenerator()
         return .v7(unixMilliseconds: Self.milliseconds(now), using: &rng)

@@ -349,12 +349,12 @@ extension Registry {
     /// The matcher's view of a registration about to be stored (values normalised as storage will).
     func personRecord(input: RegistrationInput, id: RecordID, householdID: String?) -> PersonRecord {
         PersonRecord(
-            id: id.description, givenName: input["given_name"].map(RegistrationInput.composed) ?? "",
-            familyName: input["family_name"].map(RegistrationInput.composed) ?? "",
-            patronymic: input["patronymic"].map(RegistrationInput.composed), sex: input["sex"]?.uppercased(),
-            birthDate: input["birth_date"], birthPlace: input["birth_place"].map(RegistrationInput.composed),
-            nationality: input["nationality"]?.uppercased(), documentNumbers: input["document_number"].map { [$0] } ?? [],
-            householdID: householdID, siteID: input["site_id"] ?? identity.siteID)
+            id: id.description, givenName: input[.givenName].map(RegistrationInput.composed) ?? "",
+            familyName: input[.familyName].map(RegistrationInput.composed) ?? "",
+            patronymic: input[.patronymic].map(RegistrationInput.composed), sex: input[.sex]?.uppercased(),
+            birthDate: input[.birthDate], birthPlace: input[.birthPlace].map(RegistrationInput.composed),
+            nationality: input[.nationality]?.uppercased(), documentNumbers: input[.documentNumber].map { [$0] } ?? [],
+            householdID: householdID, siteID: input[.siteID] ?? identity.siteID)
     }
 
     /// The matcher's view of a stored registration: every document, and its household.

@@ -86,7 +86,8 @@ public struct RegistrationInput: Sendable, Equatable {
         }
         for column: Column in [.recordID, .siteID, .givenName, .familyName, .patronymic, .birthPlace, .documentNumber] {
             guard let value = self[column] else { continue }
-            if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) || (!value.utf8.allSatisfy { $0 < 0x80 } && value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })) {
+            // Control characters (general category Cc) are exactly U+0000–U+001F and U+007F–U+009F.
+            if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) || (!value.utf8.allSatisfy { $0 < 0x80 } && value.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) })) {
                 issue(column.name, "contains control characters")
             } else if value.utf8.count > 200, value.count > 200 {
                 issue(column.name, "longer than 200 characters")

@@ -13,9 +13,10 @@ import GRDB
 /// and every change set inside names its record and entity, so no ciphertext can be moved.
 enum ChangeBlock {
     /// Bounds on a block: enough neighbours for compression to pay, small enough that reading one
-    /// record's values opens little else.
-    static let maxSets = 64
-    static let maxPlaintextBytes = 16 * 1024
+    /// record's values opens little else. A full block of registrations deflates to a little more
+    /// than an 8 KiB page holds in its cells, so it spills into exactly one overflow page.
+    static let maxSets = 128
+    static let maxPlaintextBytes = 32 * 1024
 
     /// Blocks are keyed by `origin index << 40 | first seq`: one integer key, rows in log order per
     /// origin, no second index. Sequence numbers stay below 2^40 (10^12 changes per origin).

@@ -20,11 +20,11 @@ public struct ScratchDirectory: Sendable {
     public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// The same SQLite settings as the replica (`ReplicaStore.openQueue`): WAL, synchronous FULL, 64 MiB cache.
+/// The same SQLite settings as the replica (`ReplicaStore.openQueue`): 8 KiB pages, WAL, synchronous FULL, 64 MiB cache.
 func baselineQueue(_ path: String) throws -> DatabaseQueue {
     var configuration = Configuration()
     configuration.prepareDatabase { db in
-        try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536")
+        try db.execute(sql: "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536")
     }
     return try DatabaseQueue(path: path, configuration: configuration)
 }

@@ -143,8 +143,7 @@ struct DaemonOptions {
             }
             guard argument.hasPrefix("--") else { throw UsageError("unexpected argument '\(argument)'") }
             var name = String(argument.dropFirst(2))
-            let known = ["dir", "listen", "passphrase-file", "interval", "central", "log-level", "match-index-interval"]
-            guard known.contains(String(name.prefix { $0 != "=" })) else { throw UsageError("unknown option '--\(name.prefix { $0 != "=" })'") }
+            guard let set = Self.setters[String(name.prefix { $0 != "=" })] else { throw UsageError("unknown option '--\(name.prefix { $0 != "=" })'") }
             let value: String
             if let equals = name.firstIndex(of: "=") {
                 value = String(name[name.index(after: equals)...])
@@ -155,19 +154,21 @@ struct DaemonOptions {
                 throw UsageError("missing value for '--\(name)'")
             }
             guard seen.insert(name).inserted else { throw UsageError("'--\(name)' given more than once") }
-            switch name {
-            case "dir": dir = value
-            case "listen": listen = value
-            case "passphrase-file": passphraseFile = value
-            case "interval": interval = try Self.seconds(value, name)
-            case "central": central = value
-            case "log-level": logLevel = value
-            case "match-index-interval": matchIndexInterval = try Self.seconds(value, name)
-            default: throw UsageError("unknown option '--\(name)'")
-            }
+            try set(&self, value)
         }
         if !help && dir.isEmpty { throw UsageError("missing '--dir <dir>'") }
     }
+
+    /// Every option by name, with what its value sets (the one list of option names).
+    static let setters: [String: @Sendable (inout DaemonOptions, String) throws(UsageError) -> Void] = [
+        "dir": { $0.dir = $1 },
+        "listen": { $0.listen = $1 },
+        "passphrase-file": { $0.passphraseFile = $1 },
+        "interval": { (options: inout DaemonOptions, value: String) throws(UsageError) in options.interval = try seconds(value, "interval") },
+        "central": { $0.central = $1 },
+        "log-level": { $0.logLevel = $1 },
+        "match-index-interval": { (options: inout DaemonOptions, value: String) throws(UsageError) in options.matchIndexInterval = try seconds(value, "match-index-interval") },
+    ]
 
     static func seconds(_ value: String, _ name: String) throws(UsageError) -> Double {
         guard let seconds = Double(value), seconds > 0, seconds.isFinite else {

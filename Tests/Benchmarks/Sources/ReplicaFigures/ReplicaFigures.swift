@@ -11,8 +11,16 @@ struct ReplicaFigures {
     static func main() throws {
         var options: [String: String] = [:]
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
+        let usage = "usage: ReplicaFigures [--runs N] [--rows N] [--registrations N] [--changes N] [--only import|apply]"
         while let name = arguments.next() {
-            guard name.hasPrefix("--"), let value = arguments.next() else { throw BenchError("usage: ReplicaFigures [--runs N] [--rows N] [--registrations N] [--changes N] [--only import|apply]") }
+            if name == "--help" || name == "-h" {
+                print(usage)
+                return
+            }
+            guard name.hasPrefix("--"), let value = arguments.next() else {
+                FileHandle.standardError.write(Data((usage + "\n").utf8))
+                exit(64)
+            }
             options[String(name.dropFirst(2))] = value
         }
         let runs = Int(options["runs"] ?? "") ?? 3

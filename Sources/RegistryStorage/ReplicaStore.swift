@@ -641,7 +641,10 @@ public final class ReplicaStore: Sendable {
                 try ReplicaStore.guarded { try context.mintAll(edits, wall: wall) }
                 return context.detach()
             }
-            try finish(previous)
+            do { try finish(previous) } catch {
+                _ = try? minting.value()  // the context is not left to another thread
+                throw error
+            }
             pending = try minting.value()
         }
 

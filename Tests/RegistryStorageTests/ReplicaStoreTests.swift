@@ -227,6 +227,64 @@ final class ReplicaStoreTests {
         #expect(try overlapped.summary().records == 8)
     }
 
+    @Test("random chunks of creations, edits and erasures: one overlapped commitAll ends where chunk-by-chunk commits end (seed printed)")
+    func overlappedChunksProperty() throws {
+        for round in 0..<4 {
+            let seed = UInt64.random(in: 1...UInt64.max)
+            print("overlappedChunksProperty round \(round) seed \(seed)")
+            var random = SeededRandom(seed: seed)
+            let dir = TemporaryDirectory()
+            // Half the rounds start from a replica that already holds records (ids are then looked up).
+            let overlapped = try Build.store(in: dir, name: "overlapped.sqlite"), single = try Build.store(in: dir, name: "single.sqlite")
+            var ids: [RecordID] = []
+            var erased: Set<RecordID> = []
+            if round % 2 == 1 {
+                let first = (0..<5).map { _ in RecordID.v7(unixMilliseconds: wall, using: &random) }
+                let seedEdits = first.enumerated().map { Build.registration($1, ["given_name": "Seed\($0)", "family_name": "Stored\($0)"]) }
+                try overlapped.commit(seedEdits, wallMilliseconds: wall)
+                try single.commit(seedEdits, wallMilliseconds: wall)
+                ids = first
+            }
+            var chunks: [[RecordEdit]] = []
+            for _ in 0..<(3 + Int(random.next() % 8)) {
+                var chunk: [RecordEdit] = []
+                let allNew = random.next() % 3 == 0  // chunks of new records only are minted on another core
+                for _ in 0..<(1 + Int(random.next() % 12)) {
+                    let live = ids.filter { !erased.contains($0) }
+                    switch allNew || live.isEmpty ? 0 : random.next() % 4 {
+                    case 0, 1:
+                        let id = RecordID.v7(unixMilliseconds: wall, using: &random)
+                        chunk.append(Build.registration(id, ["given_name": "Given\(ids.count)", "family_name": "Family\(random.next() % 7)"]))
+                        ids.append(id)
+                    case 2:
+                        let id = live[Int(random.next() % UInt64(live.count))]
+                        chunk.append(RecordEdit(record: id, operations: [.set(Build.field("family_name"), .text("Edited\(random.next() % 5)"))]))
+                    default:
+                        let id = live[Int(random.next() % UInt64(live.count))]
+                        chunk.append(.erasure(of: id))
+                        erased.insert(id)
+                    }
+                }
+                chunks.append(chunk)
+            }
+            _ = try overlapped.commitAll(chunks, wallMilliseconds: wall + 1)
+            for chunk in chunks { try single.commit(chunk, wallMilliseconds: wall + 1) }
+            for id in ids {
+                let a = try overlapped.record(id), b = try single.record(id)
+                #expect(a?.isErased == b?.isErased && a?.text("family_name") == b?.text("family_name") && a?.text("given_name") == b?.text("given_name"), "seed \(seed)")
+            }
+            for name in (0..<7).map({ "family\($0)" }) + (0..<5).map({ "edited\($0)" }) + (0..<5).map({ "stored\($0)" }) {
+                let term = IndexTerm(kind: "family", text: name)
+                #expect(Set(try overlapped.records(matching: term)) == Set(try single.records(matching: term)), "seed \(seed), \(name)")
+            }
+            #expect(try overlapped.summary().records == single.summary().records && overlapped.summary().erased == single.summary().erased, "seed \(seed)")
+            let a = try overlapped.changeSets(from: overlapped.identity.replicaID, after: 0)
+            let b = try single.changeSets(from: single.identity.replicaID, after: 0)
+            #expect(a.map(\.firstSeq) == b.map(\.firstSeq) && a.map(\.record) == b.map(\.record), "seed \(seed)")
+            #expect(try overlapped.versionVector[overlapped.identity.replicaID] == single.versionVector[single.identity.replicaID], "seed \(seed)")
+        }
+    }
+
     @Test("a log block moved to another place in the log is refused as tampered")
     func movedBlockDetected() throws {
         let dir = TemporaryDirectory()

@@ -35,15 +35,6 @@ enum Similarity {
     }
 
     /// Jaro–Winkler similarity (prefix scale 0.1, up to 4 characters); inputs beyond 64 bytes are cut.
-    static func jaroWinkler(_ a: [UInt8], _ b: [UInt8]) -> Double {
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                guard let x = pa.baseAddress, let y = pb.baseAddress else { return 0 }
-                return jaroWinkler(x, pa.count, y, pb.count)
-            }
-        }
-    }
-
     static func jaroWinkler(_ pa: UnsafePointer<UInt8>, _ na: Int, _ pb: UnsafePointer<UInt8>, _ nb: Int) -> Double {
         let la = min(na, 64), lb = min(nb, 64)
         if la == 0 || lb == 0 { return 0 }
@@ -82,32 +73,6 @@ enum Similarity {
 
     /// True when the strings differ by one substitution, one insertion/deletion, or one
     /// transposition of adjacent bytes.
-    static func withinOneEdit(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        if a == b { return true }
-        let la = a.count, lb = b.count
-        if abs(la - lb) > 1 { return false }
-        if la == lb {
-            var first = -1, count = 0
-            for k in 0..<la where a[k] != b[k] {
-                count += 1
-                if count == 1 { first = k } else if count == 2 {
-                    if k != first + 1 || a[first] != b[k] || a[k] != b[first] { return false }
-                } else { return false }
-            }
-            return true
-        }
-        let (s, l) = la < lb ? (a, b) : (b, a)
-        var i = 0, j = 0, skipped = false
-        while i < s.count && j < l.count {
-            if s[i] == l[j] { i += 1; j += 1; continue }
-            if skipped { return false }
-            skipped = true
-            j += 1
-        }
-        return true
-    }
-
-    /// ``withinOneEdit(_:_:)`` on raw bytes.
     static func withinOneEdit(_ a: UnsafePointer<UInt8>, _ la: Int, _ b: UnsafePointer<UInt8>, _ lb: Int) -> Bool {
         if abs(la - lb) > 1 { return false }
         if la == lb {

@@ -46,22 +46,39 @@ final class FeatureTable: @unchecked Sendable {
     private let words: UnsafeMutableBufferPointer<UInt64>
     private let halves: UnsafeMutableBufferPointer<UInt32>
 
-    init(_ records: [PreparedRecord]) {
+    init(_ records: [PreparedRecord], parallel: Bool = false) {
         count = records.count
-        var byteCount = 0, wordCount = 0, halfCount = 0
-        for r in records {
-            byteCount += min(r.given?.phonetic.count ?? 0, 255) + min(r.given?.skeleton.count ?? 0, 255)
+        // Space each record takes in the three pools, so two halves can be packed at once.
+        func sizes(_ r: PreparedRecord) -> (bytes: Int, words: Int, halves: Int) {
+            var byteCount = min(r.given?.phonetic.count ?? 0, 255) + min(r.given?.skeleton.count ?? 0, 255)
                 + min(r.family?.phonetic.count ?? 0, 255) + min(r.placeSkeleton.count, 255)
                 + min(r.patronymicPhoneticForm.count, 255)
-            wordCount += min(r.given?.tokenStems.count ?? 0, 255) + min(r.family?.tokenStems.count ?? 0, 255)
+            var wordCount = min(r.given?.tokenStems.count ?? 0, 255) + min(r.family?.tokenStems.count ?? 0, 255)
             for d in r.documents.prefix(255) { wordCount += 4; byteCount += min(d.count, 255) }
-            halfCount += min(r.address.count, 65535)
+            return (byteCount, wordCount, min(r.address.count, 65535))
+        }
+        let middle = parallel && records.count >= 4096 ? records.count / 2 : records.count
+        var starts = [(bytes: 0, words: 0, halves: 0)]
+        var total = (bytes: 0, words: 0, halves: 0)
+        for (i, r) in records.enumerated() {
+            if i == middle { starts.append(total) }
+            let size = sizes(r)
+            total = (total.bytes + size.bytes, total.words + size.words, total.halves + size.halves)
         }
         rows = .allocate(capacity: max(count, 1))
-        bytes = .allocate(capacity: max(byteCount, 1))
-        words = .allocate(capacity: max(wordCount, 1))
-        halves = .allocate(capacity: max(halfCount, 1))
-        var b = 0, w = 0, h = 0
+        bytes = .allocate(capacity: max(total.bytes, 1))
+        words = .allocate(capacity: max(total.words, 1))
+        halves = .allocate(capacity: max(total.halves, 1))
+        let ranges = middle < records.count ? [0..<middle, middle..<records.count] : [0..<records.count]
+        let (table, offsets) = (self, starts)
+        forEachChunk(count: ranges.count, chunkSize: 1, parallel: ranges.count > 1) { part, _ in
+            table.pack(records, ranges[part], from: offsets[part])
+        }
+    }
+
+    /// Writes the rows of `records[range]`, their bytes, words and halves from the given offsets.
+    private func pack(_ records: [PreparedRecord], _ range: Range<Int>, from start: (bytes: Int, words: Int, halves: Int)) {
+        var (b, w, h) = start
         func putBytes(_ s: [UInt8]) -> (UInt32, UInt8) {
             let n = min(s.count, 255)
             let off = b
@@ -76,7 +93,8 @@ final class FeatureTable: @unchecked Sendable {
             w += n
             return (UInt32(off), UInt8(n))
         }
-        for (i, r) in records.enumerated() {
+        for i in range {
+            let r = records[i]
             var row = FeatureRow()
             if let g = r.given {
                 row.flags |= FeatureRow.hasGiven

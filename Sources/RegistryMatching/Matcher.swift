@@ -188,7 +188,7 @@ struct Engine: Sendable {
             for i in range { out[i] = PreparedRecord(records[i], cache: &cache) }
         }
         let prepared = out.pointer.map { $0! }
-        table = FeatureTable(prepared)
+        table = FeatureTable(prepared, parallel: configuration.parallel)
         // Term frequencies of given skeletons and family stems.
         var given: [UInt64: Int32] = [:], family: [UInt64: Int32] = [:]
         let v = table.view

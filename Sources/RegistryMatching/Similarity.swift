@@ -10,12 +10,11 @@ struct Signature: Equatable {
 enum Similarity {
     /// The ``Signature`` of a string (counts saturate at 64).
     static func signature(_ s: [UInt8]) -> Signature {
-        var counts = [UInt64](repeating: 0, count: 16)
-        for c in s.prefix(64) { counts[Int(c & 15)] += 1 }
+        // At most 64 bytes are counted, so no bucket (one byte of lo or hi) can pass 64.
         var sig = Signature.zero
-        for b in 0..<8 {
-            sig.lo |= min(counts[b], 64) << (8 * UInt64(b))
-            sig.hi |= min(counts[b + 8], 64) << (8 * UInt64(b))
+        for c in s.prefix(64) {
+            let bucket = UInt64(c & 15)
+            if bucket < 8 { sig.lo &+= 1 << (8 * bucket) } else { sig.hi &+= 1 << (8 * (bucket - 8)) }
         }
         return sig
     }

@@ -163,6 +163,30 @@ struct MatcherTests {
         #expect(scan.comparedPairs == whole.comparedPairs)
     }
 
+    @Test("a dedupe on all cores (features packed in two halves) finds what a dedupe on one core finds")
+    func parallelEqualsSerial() {
+        let seed = UInt64.random(in: 1...UInt64.max)
+        print("parallelEqualsSerial seed \(seed)")
+        var rng = SplitMix64(seed: seed)
+        func pick<T>(_ items: [T]) -> T { items[Int(rng.next() % UInt64(items.count))] }
+        let given = ["Олена", "Olena", "Iryna", "Taras", "Тарас", "Bohdan", "Oksana", "Mykola", "Sofiia", "Andrii"]
+        let family = ["Шевченко", "Shevchenko", "Bondarenko", "Melnyk", "Kovalchuk", "Tkachenko", "Moroz", "Boiko"]
+        let places = ["Kyiv", "Київ", "Lviv", "Odesa", ""]
+        let records = (0..<6_000).map { k in
+            PersonRecord(id: "r\(k)", givenName: pick(given), familyName: pick(family), patronymic: rng.next() % 2 == 0 ? nil : "Petrovych",
+                         sex: pick(["F", "M"]), birthDate: "19\(50 + rng.next() % 50)-0\(1 + rng.next() % 9)-1\(rng.next() % 9)",
+                         birthPlace: pick(places), documentNumbers: rng.next() % 3 == 0 ? ["FA\(100_000 + rng.next() % 900_000)"] : [])
+        }
+        var serial = MatchConfiguration(), parallel = MatchConfiguration()
+        serial.parallel = false
+        parallel.parallel = true
+        let one = Matcher(configuration: serial, model: .standard).dedupe(records)
+        let all = Matcher(configuration: parallel, model: .standard).dedupe(records)
+        #expect(one.pairs.count > 100, "seed \(seed)")
+        #expect(one.pairs.map { "\($0.a)-\($0.b) \($0.weight)" } == all.pairs.map { "\($0.a)-\($0.b) \($0.weight)" }, "seed \(seed)")
+        #expect(one.comparedPairs == all.comparedPairs, "seed \(seed)")
+    }
+
     @Test func householdRegisteredAgainSupportsItsMembersOnly() {
         // A mother with two children registered at one site, then again elsewhere in Latin
         // spelling; the daughter's second record has only her birth year.

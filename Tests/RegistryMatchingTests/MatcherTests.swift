@@ -125,20 +125,25 @@ struct MatcherTests {
         #expect(result.clusters.allSatisfy { $0.count == 2 })
     }
 
+    /// `count` people drawn from small pools of names (Cyrillic and Latin spellings) and the given
+    /// birth dates, a quarter with a document number from a small range: many near-duplicates.
+    static func namesakes(_ count: Int, dates: [String], rng: inout SplitMix64) -> [PersonRecord] {
+        let given = ["Олена", "Olena", "Iryna", "Ірина", "Taras", "Тарас", "Bohdan", "Oksana", "Mykola", "Sofiia"]
+        let family = ["Шевченко", "Shevchenko", "Bondarenko", "Бондаренко", "Melnyk", "Kovalchuk", "Tkachenko", "Moroz"]
+        func pick<T>(_ items: [T]) -> T { items[Int(rng.next() % UInt64(items.count))] }
+        return (0..<count).map { k in
+            PersonRecord(id: "r\(k)", givenName: pick(given), familyName: pick(family), sex: pick(["F", "M"]), birthDate: pick(dates),
+                         birthPlace: pick(["Kyiv", "Київ", "Lviv", ""]), documentNumbers: rng.next() % 4 == 0 ? ["FA\(100 + rng.next() % 50)"] : [])
+        }
+    }
+
     @Test("a scan in chunks finds, by the end of each chunk, every pair of its records that dedupe finds, with the same weights")
     func scanInChunksEqualsDedupe() {
         let seed = UInt64.random(in: 1...UInt64.max)
         print("scanInChunksEqualsDedupe seed \(seed)")
         var rng = SplitMix64(seed: seed)
-        func pick<T>(_ items: [T]) -> T { items[Int(rng.next() % UInt64(items.count))] }
-        let given = ["Олена", "Olena", "Iryna", "Ірина", "Taras", "Тарас", "Bohdan", "Oksana"]
-        let family = ["Шевченко", "Shevchenko", "Bondarenko", "Бондаренко", "Melnyk", "Kovalchuk"]
-        let dates = ["1979-02-11", "1979-11-02", "1990-10-01", "1962-06-23", "2001-12-05", "1985"]
-        // Small pools: many records agree on names and dates, so pairs cross every chunk boundary.
-        let records = (0..<600).map { k in
-            PersonRecord(id: "r\(k)", givenName: pick(given), familyName: pick(family), sex: pick(["F", "M"]),
-                         birthDate: pick(dates), documentNumbers: rng.next() % 4 == 0 ? ["FA\(100 + rng.next() % 50)"] : [])
-        }
+        // Six birth dates only: many records agree on names and dates, so pairs cross every chunk boundary.
+        let records = Self.namesakes(600, dates: ["1979-02-11", "1979-11-02", "1990-10-01", "1962-06-23", "2001-12-05", "1985"], rng: &rng)
         var configuration = MatchConfiguration()
         configuration.parallel = rng.next() % 2 == 0
         let matcher = Matcher(configuration: configuration, model: .standard)
@@ -168,15 +173,8 @@ struct MatcherTests {
         let seed = UInt64.random(in: 1...UInt64.max)
         print("parallelEqualsSerial seed \(seed)")
         var rng = SplitMix64(seed: seed)
-        func pick<T>(_ items: [T]) -> T { items[Int(rng.next() % UInt64(items.count))] }
-        let given = ["Олена", "Olena", "Iryna", "Taras", "Тарас", "Bohdan", "Oksana", "Mykola", "Sofiia", "Andrii"]
-        let family = ["Шевченко", "Shevchenko", "Bondarenko", "Melnyk", "Kovalchuk", "Tkachenko", "Moroz", "Boiko"]
-        let places = ["Kyiv", "Київ", "Lviv", "Odesa", ""]
-        let records = (0..<6_000).map { k in
-            PersonRecord(id: "r\(k)", givenName: pick(given), familyName: pick(family), patronymic: rng.next() % 2 == 0 ? nil : "Petrovych",
-                         sex: pick(["F", "M"]), birthDate: "19\(50 + rng.next() % 50)-0\(1 + rng.next() % 9)-1\(rng.next() % 9)",
-                         birthPlace: pick(places), documentNumbers: rng.next() % 3 == 0 ? ["FA\(100_000 + rng.next() % 900_000)"] : [])
-        }
+        let dates = (0..<2_000).map { "19\(50 + $0 % 50)-0\(1 + $0 % 9)-1\($0 % 9)" }
+        let records = Self.namesakes(6_000, dates: dates, rng: &rng)
         var serial = MatchConfiguration(), parallel = MatchConfiguration()
         serial.parallel = false
         parallel.parallel = true

@@ -161,7 +161,7 @@ public final class ReplicaStore: Sendable {
     public func existing(_ ids: [RecordID]) throws(StorageError) -> Set<RecordID> {
         try read { db in
             var found: Set<RecordID> = []
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM record)")! else { return found }
+            guard try !Self.holdsNoRecord(db) else { return found }
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let slice = ids[start..<min(start + 500, ids.count)]
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
@@ -467,7 +467,7 @@ public final class ReplicaStore: Sendable {
             let last = try ReplicaStore.meta(db, "hlc").map { bytes in bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } ?? 0
             clock = HybridLogicalClock(last: HLCTimestamp(rawValue: last), maxSkewMilliseconds: store.maxClockSkewMilliseconds)
             log.originIndex = { [unowned self] in self.origins.index[$0] }
-            if try !Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM record)")! { written = [] }
+            if try ReplicaStore.holdsNoRecord(db) { written = [] }
         }
 
         /// Ids of the records this transaction inserted, kept only when the replica had none before it
@@ -942,6 +942,11 @@ public final class ReplicaStore: Sendable {
             try db.execute(sql: "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536")
         }
         return try guarded { try DatabaseQueue(path: path, configuration: configuration) }
+    }
+
+    /// True for a replica with no record yet (an initial import then looks up none of its ids).
+    static func holdsNoRecord(_ db: Database) throws -> Bool {
+        try !Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM record)")!
     }
 
     static func meta(_ db: Database, _ key: String) throws -> [UInt8]? {

@@ -275,9 +275,7 @@ extension Registry {
         return RegistrationResult(id: id, duplicates: findings.map { $0.with(recordID: reference) })
     }
 
-    static var provisionalOperation: RecordEdit.Operation {
-        .set(Schema.registration["duplicate_check"]!.id, .text(DuplicateCheckState.provisional.rawValue))
-    }
+    static let provisionalOperation: RecordEdit.Operation = .set(Schema.registration["duplicate_check"]!.id, .text(DuplicateCheckState.provisional.rawValue))
 
     /// Runs every candidate source over `probes`; findings strongest first per probe.
     func siteCheck(_ probes: [DuplicateProbe], exclude: Set<RecordID>, budget: Duration) throws(ReplicaError) -> CandidateSourceOutcome {
